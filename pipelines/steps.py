@@ -1,0 +1,55 @@
+"""The registry of curation steps: config section name -> the PTransform that runs it.
+
+Every builder takes its config section (without ``enabled``) and returns a PTransform mapping a
+PCollection of documents to ``{"kept": ..., "rejected": ...}`` with a ``columns`` attribute (the
+Parquet columns it adds). Per-document steps are wrapped in :class:`transforms.apply.ApplyStep`;
+steps that need the whole collection (dedup) are PTransforms of their own. Adding a step is one
+builder here and one section in ``defaults.yaml``; the order of sections there is the run order.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import apache_beam as beam
+
+from transforms.apply import ApplyStep
+
+
+def _url_filter(cfg: dict[str, Any]) -> beam.PTransform:
+    from transforms.url_filter import UrlFilter
+
+    return ApplyStep(UrlFilter(**cfg))
+
+
+def _extract(cfg: dict[str, Any]) -> beam.PTransform:
+    from transforms.extract import Extract
+
+    return ApplyStep(Extract(**cfg))
+
+
+def _langid(cfg: dict[str, Any]) -> beam.PTransform:
+    from transforms.langid import LangId
+
+    return ApplyStep(LangId(**cfg))
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
+    "url_filter": _url_filter,
+    "extract": _extract,
+    "langid": _langid,
+}
+
+
+def build_steps(config: dict[str, Any]) -> list[tuple[str, beam.PTransform]]:
+    """The enabled steps in config order, each built from its section."""
+    from pipelines.config import step_names
+
+    steps = []
+    for name in step_names(config):
+        section = dict(config[name])
+        if not section.pop("enabled", True):
+            continue
+        if name not in BUILDERS:
+            raise ValueError(f"config section {name!r} has no step builder")
+        steps.append((name, BUILDERS[name](section)))
+    return steps

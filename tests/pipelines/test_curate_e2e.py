@@ -1,0 +1,45 @@
+"""End to end: the real ``skypile curate`` command on real Common Crawl WARCs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+
+from tests.conftest import ROOT
+
+SKYPILE = [sys.executable, "-m", "pipelines.cli"]
+
+
+def _curate(*args, cwd=ROOT):
+    return subprocess.run([*SKYPILE, "curate", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_curate_real_warcs_accounts_for_every_record(tmp_path, shared_data):
+    out = tmp_path / "out"
+    proc = _curate("--input", str(shared_data / "warc/resiliparse/warcfile.warc.gz"),
+                   "--input", str(shared_data / "warc/dolma/*.warc.gz"),
+                   "--output", str(out), "--write-rejected")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["records_in"] == report["kept"] + sum(report["dropped"].values())
+    assert report["balanced"] is True
+    assert report["records_in"] == 132  # 44 pages x (request, response, metadata)
+    assert report["dropped"]["warc_not_response"] == 79
+    zh = pq.read_table(out / "data/zh").to_pylist()
+    en = pq.read_table(out / "data/en").to_pylist()
+    assert len(zh) + len(en) == report["kept"]
+    assert zh and en
+    assert all(r["lang"] == "zh" for r in zh) and all(r["lang"] == "en" for r in en)
+    assert all(r["id"] and r["url"] and r["warc_date"] and r["warc_record_id"] for r in zh + en)
+    rejected = pq.read_table(out / "rejected").to_pylist()
+    assert len(rejected) == sum(report["dropped"].values())
+    assert {r["reason"] for r in rejected} == set(report["dropped"])
+    assert "records in 132 = kept" in proc.stdout
+
+
+def test_curate_fails_before_launch_on_empty_glob(tmp_path):
+    proc = _curate("--input", str(tmp_path / "nothing-*.warc.gz"), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "matches no files" in proc.stderr
