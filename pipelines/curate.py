@@ -16,7 +16,10 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipelines.config import ConfigError, load_config
+from pipelines.progress import Progress, add_progress_argument
+from pipelines.provenance import package_versions
 from pipelines.report import build_report, counters_from_result, funnel_table, write_report
+from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
 from transforms.io import ReadInputs, WriteRejected, WriteShards
 
@@ -67,9 +70,11 @@ def output_languages(config: dict[str, Any]) -> list[str]:
 
 
 def build_pipeline(p: beam.Pipeline, files: list[str], output: str, config: dict[str, Any],
-                   write_rejected: bool) -> list[str]:
+                   write_rejected: bool, progress: Progress | None = None) -> list[str]:
     """Lay out the chain on ``p``; returns the names of the enabled steps in order."""
     read = p | "ReadInputs" >> ReadInputs(files, config["read"]["max_record_bytes"])
+    if progress:
+        progress.tap_read(read)
     docs, rejected, columns, names = read["kept"], [read["rejected"]], {}, []
     for name, transform in build_steps(config):
         out = docs | _camel(name) >> transform
@@ -77,6 +82,8 @@ def build_pipeline(p: beam.Pipeline, files: list[str], output: str, config: dict
         rejected.append(out["rejected"])
         columns.update(getattr(transform, "columns", {}) or {})
         names.append(name)
+    if progress:
+        progress.tap_kept(docs)
     docs | "WriteShards" >> WriteShards(output, output_languages(config), columns,
                                         num_shards=config["output"]["num_shards"],
                                         row_group_rows=config["output"]["row_group_rows"])
@@ -110,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--config", metavar="FILE", help="YAML overriding pipelines/defaults.yaml")
     ap.add_argument("--disable", action="append", default=[], metavar="STEP", help="switch a step off; repeatable")
     ap.add_argument("--write-rejected", action="store_true", help="also write DIR/rejected/ with reasons")
+    add_progress_argument(ap)
     return ap
 
 
@@ -125,12 +133,15 @@ def run(argv: list[str]) -> dict[str, Any]:
     except ConfigError as exc:
         raise CurateError(str(exc)) from exc
     p = beam.Pipeline(options=options)
-    names = build_pipeline(p, files, args.output, config, args.write_rejected)
+    names = build_pipeline(p, files, args.output, config, args.write_rejected,
+                           Progress(options, args.progress_every))
     result = p.run()
     result.wait_until_finish()
     _remove_empty_shards(args.output)
     report = build_report(counters_from_result(result), names, config, files)
+    report["versions"] = package_versions()
     write_report(args.output, report)
+    write_report_markdown(args.output, report)
     print(funnel_table(report))
     return report
 

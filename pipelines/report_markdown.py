@@ -1,0 +1,84 @@
+"""``report.md`` and ``funnel.png`` beside every run's report.json: the funnel a person reads.
+
+The same Markdown tables go into the dataset card of a release (``pipelines/card.py``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
+
+from pipelines.funnel_chart import funnel_png
+
+REPORT_MD = "report.md"
+FUNNEL_PNG = "funnel.png"
+
+
+def markdown_table(header: tuple[str, ...], rows: list[tuple[Any, ...]], numeric: tuple[int, ...] = ()) -> str:
+    """A Markdown table; ints get thousands separators, ``numeric`` columns align right."""
+    align = ["---:" if i in numeric else "---" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    for row in rows:
+        cells = [f"{c:,}" if isinstance(c, int) else str(c) for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def funnel_markdown(report: dict[str, Any]) -> str:
+    """One row per step: records in, kept, dropped, and every drop reason with its count."""
+    rows = []
+    for entry in report["funnel"]:
+        reasons = sorted(entry["dropped"].items(), key=lambda kv: (-kv[1], kv[0]))
+        rows.append((f"`{entry['step']}`", entry["in"], entry["kept"], sum(entry["dropped"].values()),
+                     ", ".join(f"`{r}` {n:,}" for r, n in reasons) or "-"))
+    return markdown_table(("step", "in", "kept", "dropped", "reasons"), rows, numeric=(1, 2, 3))
+
+
+def dropped_markdown(report: dict[str, Any]) -> str:
+    """Every drop reason over the whole run, largest first, with its share of the records in."""
+    total = report["records_in"] or 1
+    rows = [(f"`{reason}`", count, f"{100 * count / total:.1f}%")
+            for reason, count in sorted(report["dropped"].items(), key=lambda kv: (-kv[1], kv[0]))]
+    return markdown_table(("reason", "records", "of records in"), rows, numeric=(1, 2))
+
+
+def languages_markdown(report: dict[str, Any]) -> str:
+    kept = report["kept"] or 1
+    rows = [(f"`{lang}`", count, f"{100 * count / kept:.1f}%")
+            for lang, count in sorted(report["kept_per_language"].items(), key=lambda kv: (-kv[1], kv[0]))]
+    return markdown_table(("language", "documents kept", "share"), rows, numeric=(1, 2))
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    dropped = sum(report["dropped"].values())
+    status = "balanced" if report["balanced"] else "**NOT balanced**: records are unaccounted for"
+    return (f"Records in **{report['records_in']:,}** = kept **{report['kept']:,}** + dropped "
+            f"**{dropped:,}** ({status}).")
+
+
+def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> str:
+    parts = ["# skypile curation report", "", summary_line(report), ""]
+    if chart:
+        parts += [f"![funnel]({chart})", ""]
+    parts += ["## Funnel", "", funnel_markdown(report), "",
+              "## Dropped, by reason", "", dropped_markdown(report), "",
+              "## Kept, by language", "", languages_markdown(report), ""]
+    if report.get("lines_removed"):
+        rows = [(f"`{k}`", v) for k, v in sorted(report["lines_removed"].items())]
+        parts += ["## Lines removed inside kept documents", "", markdown_table(("reason", "lines"), rows, numeric=(1,)), ""]
+    if report.get("inputs"):
+        parts += ["## Inputs", "", f"{len(report['inputs']):,} files.", ""]
+    return "\n".join(parts)
+
+
+def write_report_markdown(output: str, report: dict[str, Any]) -> str:
+    """Write ``report.md`` and, when the run had a funnel, ``funnel.png`` under ``output``."""
+    chart = None
+    if report.get("funnel"):
+        with FileSystems.create(FileSystems.join(output, FUNNEL_PNG)) as f:
+            f.write(funnel_png(report))
+        chart = FUNNEL_PNG
+    path = FileSystems.join(output, REPORT_MD)
+    with FileSystems.create(path) as f:
+        f.write(report_markdown(report, chart).encode("utf-8"))
+    return path
