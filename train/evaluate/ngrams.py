@@ -1,0 +1,95 @@
+"""Word / character n-grams for overlap detection, shared by evaluation-set building and the
+``decontaminate`` curation step.
+
+Text is split into *units*: each CJK character is one unit (Chinese has no spaces, so character
+n-grams stand in for word n-grams), every other run of letters or digits is one lower-cased word.
+Punctuation and whitespace are dropped, so formatting differences do not hide an overlap. A
+document overlaps a reference set when it shares a window of ``n`` consecutive units with it.
+
+``n = 13`` follows GPT-3's benchmark decontamination (Brown et al. 2020, appendix C: 13-gram
+overlap). One unit sequence for both scripts keeps code-switched text (Chinese with English
+terms) in one window instead of two half-empty ones.
+
+N-grams are stored as 64-bit BLAKE2b hashes: deterministic across processes (unlike ``hash()``)
+and 8 bytes each, so a benchmark's or a training shard's n-gram set stays small in memory.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Iterable, Iterator, Sequence
+
+DEFAULT_N = 13
+
+# CJK unified ideographs (+ extension A, compatibility ideographs): one unit per character.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNIT_RE = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+
+
+def units(text: str) -> list[str]:
+    """The unit sequence of ``text``: CJK characters one by one, other words lower-cased."""
+    return [u.lower() for u in _UNIT_RE.findall(text)]
+
+
+def _hash(gram: Sequence[str]) -> int:
+    digest = hashlib.blake2b("\x1f".join(gram).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def ngram_hashes(text: str, n: int = DEFAULT_N) -> set[int]:
+    """Hashes of every window of ``n`` units. A text shorter than ``n`` units has none."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    seq = units(text)
+    return {_hash(seq[i:i + n]) for i in range(len(seq) - n + 1)}
+
+
+def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> Iterator[int]:
+    """Like :func:`ngram_hashes` but in text order, repeats included (for early exit)."""
+    seq = units(text)
+    for i in range(len(seq) - n + 1):
+        yield _hash(seq[i:i + n])
+
+
+def count_overlap(text: str, reference: set[int], n: int = DEFAULT_N, stop_at: int | None = None) -> int:
+    """How many distinct n-grams of ``text`` are in ``reference`` (stops counting at ``stop_at``)."""
+    seen: set[int] = set()
+    for h in iter_ngram_hashes(text, n):
+        if h in reference and h not in seen:
+            seen.add(h)
+            if stop_at is not None and len(seen) >= stop_at:
+                break
+    return len(seen)
+
+
+def record_text(record: dict, fields: Sequence[str] | None = None) -> str:
+    """The text of one JSONL record: the given fields joined by a space (GSM8K: question + " " +
+    answer); without fields, ``text``. A missing field is an error, not an empty string."""
+    fields = list(fields) if fields else ["text"]
+    missing = [f for f in fields if f not in record]
+    if missing:
+        raise KeyError(f"record has no field(s) {missing} (fields: {sorted(record)})")
+    return " ".join(str(record[f]) for f in fields)
+
+
+def read_jsonl_texts(path: str, fields: Sequence[str] | None = None) -> list[str]:
+    """Texts of every record of a JSONL file (see :func:`record_text`)."""
+    texts = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                texts.append(record_text(json.loads(line), fields))
+            except (ValueError, KeyError) as exc:
+                raise ValueError(f"{path}:{lineno}: {exc}") from exc
+    return texts
+
+
+def ngram_set(texts: Iterable[str], n: int = DEFAULT_N) -> set[int]:
+    """Union of the n-gram hashes of ``texts``."""
+    out: set[int] = set()
+    for text in texts:
+        out |= ngram_hashes(text, n)
+    return out
