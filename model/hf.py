@@ -128,9 +128,15 @@ def _tokenizer_source(tokenizer_path) -> Path:
     raise FileNotFoundError(f"{path} is neither a tokenizer.json file nor a directory holding one")
 
 
-def _copy_tokenizer(tokenizer_path, out: Path) -> tuple[int | None, int | None]:
+def _copy_tokenizer(tokenizer_path, out: Path, vocab_size: int) -> tuple[int | None, int | None]:
     """Copy the tokenizer files; return the BOS/EOS ids that the tokenizer config names, if any."""
+    from tokenizers import Tokenizer
+
     source = _tokenizer_source(tokenizer_path)
+    n_tokens = Tokenizer.from_file(str(source / "tokenizer.json")).get_vocab_size(with_added_tokens=True)
+    if n_tokens > vocab_size:
+        # Token ids past the embedding table would fail (or silently wrap) at run time.
+        raise ValueError(f"tokenizer has {n_tokens} tokens but the model's vocab_size {vocab_size} is smaller")
     for name in TOKENIZER_FILES:
         if (source / name).is_file():
             shutil.copyfile(source / name, out / name)
@@ -147,7 +153,7 @@ def save_hf(model: Llama, out_dir, tokenizer_path=None) -> Path:
     """Write ``model`` as a directory that ``LlamaForCausalLM.from_pretrained`` loads."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    bos, eos = _copy_tokenizer(tokenizer_path, out) if tokenizer_path else (None, None)
+    bos, eos = _copy_tokenizer(tokenizer_path, out, model.config.vocab_size) if tokenizer_path else (None, None)
     state = model.state_dict()
     if model.config.tie_embeddings:
         # safetensors refuses shared storage; transformers re-ties lm_head to embed_tokens.
