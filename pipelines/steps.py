@@ -33,10 +33,53 @@ def _langid(cfg: dict[str, Any]) -> beam.PTransform:
     return ApplyStep(LangId(**cfg))
 
 
+def _decontaminate(cfg: dict[str, Any]) -> beam.PTransform:
+    from pipelines.config import ConfigError
+    from transforms.decontaminate import Decontaminate
+
+    try:
+        return ApplyStep(Decontaminate(**cfg))
+    except (FileNotFoundError, ValueError) as exc:  # a missing benchmark file fails before launch
+        raise ConfigError(str(exc)) from exc
+
+
+def _heuristics(cfg: dict[str, Any]) -> beam.PTransform:
+    from pipelines.config import ConfigError
+    from transforms.heuristics.step import Heuristics
+
+    try:
+        return ApplyStep(Heuristics(**cfg))
+    except (FileNotFoundError, ValueError, TypeError) as exc:  # bad thresholds or lists fail before launch
+        raise ConfigError(f"heuristics: {exc}") from exc
+
+
+def _dedup(cls_path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
+    """Builder of a dedup step (a PTransform of its own: it needs the whole collection)."""
+
+    def build(cfg: dict[str, Any]) -> beam.PTransform:
+        import importlib
+
+        from pipelines.config import ConfigError
+
+        module, cls = cls_path.rsplit(".", 1)
+        try:
+            return getattr(importlib.import_module(module), cls)(**cfg)
+        except (TypeError, ValueError) as exc:  # unknown keys or bad values fail before launch
+            raise ConfigError(f"{cls_path}: {exc}") from exc
+
+    return build
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
     "url_filter": _url_filter,
     "extract": _extract,
     "langid": _langid,
+    "heuristics": _heuristics,
+    "url_dedup": _dedup("transforms.dedup.url_dedup.UrlDedup"),
+    "exact_dedup": _dedup("transforms.dedup.exact.ExactDedup"),
+    "minhash_dedup": _dedup("transforms.dedup.near_dedup.MinHashDedup"),
+    "line_dedup": _dedup("transforms.dedup.line_dedup.LineDedup"),
+    "decontaminate": _decontaminate,
 }
 
 

@@ -1,0 +1,88 @@
+"""Joining per-document dedup decisions back onto the documents, and applying them as a Step.
+
+Dedup steps decide on small records (ids, hashes, dates) grouped across the whole collection; the
+documents themselves cross exactly one shuffle: a CoGroupByKey by id with the decisions. The
+verdict then goes through :class:`transforms.apply.ApplyStep`, so ``kept`` / ``dropped:<reason>``
+are counted by the one shared DoFn like every other step.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+import apache_beam as beam
+import pyarrow as pa
+
+from transforms.apply import ApplyStep
+from transforms.document import Document
+from transforms.step import Drop, Step, Verdict
+
+# Where the joined decision waits in ``Document.extra`` until the step reads (and removes) it.
+DECISION_KEY = "_dedup_decision"
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """Drop the document with ``drop`` as reason, or keep it with column ``values`` set;
+    ``payload`` carries step-specific data (line hashes to remove)."""
+
+    drop: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
+    payload: Any = None
+
+
+class DecisionStep(Step):
+    """Applies the decision joined onto a document; documents without one get ``defaults``."""
+
+    def __init__(self, name: str, columns: Mapping[str, pa.DataType] | None = None,
+                 defaults: Mapping[str, Any] | None = None):
+        self.name = name
+        self.columns = dict(columns or {})
+        self.defaults = dict(defaults or {})
+
+    def process(self, doc: Document) -> Verdict:
+        decision = doc.extra.pop(DECISION_KEY, None)
+        if decision is not None and decision.drop:
+            return Drop(decision.drop)
+        doc.extra.update(self.defaults)
+        if decision is not None:
+            doc.extra.update(decision.values)
+            return self.apply_payload(doc, decision.payload)
+        return doc
+
+    def apply_payload(self, doc: Document, payload: Any) -> Verdict:
+        """Hook for steps whose decision changes the document (line dedup)."""
+        return doc
+
+
+class AttachDecisionFn(beam.DoFn):
+    """``(id, {"docs": [...], "decisions": [...]})`` -> the documents, each with its decision."""
+
+    def process(self, element):
+        doc_id, grouped = element
+        decisions = list(grouped["decisions"])
+        if len(decisions) > 1:
+            raise ValueError(f"document {doc_id}: {len(decisions)} dedup decisions, expected at most 1")
+        for doc in grouped["docs"]:
+            if decisions:
+                doc.extra[DECISION_KEY] = decisions[0]
+            yield doc
+
+
+class ApplyDecisions(beam.PTransform):
+    """``docs | ApplyDecisions(decisions, step)`` -> ``{"kept", "rejected"}``.
+
+    ``decisions`` is a PCollection of ``(doc id, Decision)``, at most one per id.
+    """
+
+    def __init__(self, decisions, step: DecisionStep):
+        super().__init__()
+        self.decisions = decisions
+        self.step = step
+
+    def expand(self, docs):
+        keyed = docs | "KeyById" >> beam.Map(lambda d: (d.id, d))
+        joined = ({"docs": keyed, "decisions": self.decisions}
+                  | "JoinDecisions" >> beam.CoGroupByKey()
+                  | "AttachDecisions" >> beam.ParDo(AttachDecisionFn()))
+        return joined | "Decide" >> ApplyStep(self.step)

@@ -1,0 +1,78 @@
+"""Exact dedup: one survivor per hash of the normalised text. Reason ``exact_duplicate``.
+
+Normalisation (NFKC, lower case, whitespace runs collapsed) makes copies that differ only in
+layout or case count as the same text. The survivor is the copy with the highest ``score_column``
+value when one is configured and present (the best-scored copy is the one worth keeping), else the
+smallest id. Every survivor carries ``exact_dup_count``, the number of copies of its text (1 when
+unique).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from typing import Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+
+from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
+from transforms.document import Document
+
+_SPACES = re.compile(r"\s+")
+COUNT_COLUMN = "exact_dup_count"
+DUPLICATE = Decision(drop="exact_duplicate")
+
+
+def normalize_text(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def text_hash(text: str) -> bytes:
+    """16 bytes of SHA-1 of the normalised text (a collision needs ~2^64 texts)."""
+    return hashlib.sha1(normalize_text(text).encode("utf-8")).digest()[:16]
+
+
+def _score(doc: Document, score_column: str) -> float:
+    """The survivor score; missing or NaN ranks below every real score."""
+    value = doc.extra.get(score_column) if score_column else None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return -math.inf
+    return float(value)
+
+
+def exact_survivor(copies: Iterable[tuple[float, str]]) -> str:
+    """The id kept among copies ``(score, id)``: highest score, then smallest id."""
+    return min(copies, key=lambda c: (-c[0], c[1]))[1]
+
+
+def exact_decisions(element) -> Iterable[tuple[str, Decision]]:
+    _, copies = element
+    copies = list(copies)
+    if len(copies) < 2:
+        return
+    keep = exact_survivor(copies)
+    for _, doc_id in copies:
+        if doc_id != keep:
+            yield doc_id, DUPLICATE
+    yield keep, Decision(values=((COUNT_COLUMN, len(copies)),))
+
+
+class ExactDedup(beam.PTransform):
+    """``docs -> {"kept", "rejected"}`` with one document per normalised text."""
+
+    columns = {COUNT_COLUMN: pa.int32()}
+
+    def __init__(self, score_column: str = ""):
+        super().__init__()
+        self.score_column = score_column
+
+    def expand(self, docs):
+        column = self.score_column
+        decisions = (docs
+                     | "TextHashes" >> beam.Map(lambda d: (text_hash(d.text), (_score(d, column), d.id)))
+                     | "GroupByText" >> beam.GroupByKey()
+                     | "ExactDecisions" >> beam.FlatMap(exact_decisions))
+        step = DecisionStep("exact_dedup", self.columns, defaults={COUNT_COLUMN: 1})
+        return docs | "Apply" >> ApplyDecisions(decisions, step)

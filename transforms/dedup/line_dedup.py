@@ -1,0 +1,110 @@
+"""Line dedup across documents, C4 style: a line found in more than ``max_docs`` documents is kept
+in the document with the smallest id and removed from the others.
+
+C4 (Raffel et al. 2020, sec. 2.2; TFDS ``c4_utils.dedupe_lines``) keeps one of every repeated
+three-sentence span; lines are the natural unit of extracted web text (navigation, cookie notices,
+share buttons). Lines shorter than ``min_line_chars`` (after stripping) are left alone: blank
+lines and list bullets would otherwise be stripped everywhere. Removed lines are counted
+(``lines_removed:line_dedup``, summed in report.json) and recorded per document in
+``lines_removed``; a document left with no text is dropped as ``line_dedup_empty``.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.metrics import Metrics
+
+from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
+from transforms.document import Document
+from transforms.step import Drop, Verdict
+
+NAME = "line_dedup"
+REMOVED_COLUMN = "lines_removed"
+
+
+def line_hash(line: str) -> bytes:
+    """8 bytes of SHA-1 of the stripped line (collisions are negligible below ~2^32 lines)."""
+    return hashlib.sha1(line.strip().encode("utf-8")).digest()[:8]
+
+
+def line_keys(doc: Document, min_line_chars: int) -> Iterable[tuple[bytes, str]]:
+    """``(line hash, id)`` once per distinct long-enough line of the document."""
+    seen = set()
+    for line in doc.text.split("\n"):
+        if len(line.strip()) >= min_line_chars:
+            h = line_hash(line)
+            if h not in seen:
+                seen.add(h)
+                yield h, doc.id
+
+
+def remove_lines(text: str, hashes: frozenset, min_line_chars: int) -> tuple[str, int]:
+    """``text`` without the lines whose hash is in ``hashes``; returns the text and lines removed."""
+    kept, removed = [], 0
+    for line in text.split("\n"):
+        if len(line.strip()) >= min_line_chars and line_hash(line) in hashes:
+            removed += 1
+        else:
+            kept.append(line)
+    return "\n".join(kept).strip("\n"), removed
+
+
+class LineDedupStep(DecisionStep):
+    def __init__(self, min_line_chars: int):
+        super().__init__(NAME, {REMOVED_COLUMN: pa.int32()}, defaults={REMOVED_COLUMN: 0})
+        self.min_line_chars = min_line_chars
+
+    def apply_payload(self, doc: Document, payload: Any) -> Verdict:
+        doc.text, removed = remove_lines(doc.text, payload, self.min_line_chars)
+        doc.extra[REMOVED_COLUMN] = removed
+        if not doc.text.strip():
+            return Drop("line_dedup_empty")
+        return doc
+
+
+class CountRemovedLinesFn(beam.DoFn):
+    """Adds each kept document's ``lines_removed`` to the report's ``lines_removed:line_dedup``."""
+
+    def setup(self):
+        self.counter = Metrics.counter(NAME, f"lines_removed:{NAME}")
+
+    def process(self, doc):
+        self.counter.inc(doc.extra.get(REMOVED_COLUMN) or 0)
+        yield doc
+
+
+def _removals(max_docs: int):
+    def removals(element) -> Iterable[tuple[str, bytes]]:
+        h, ids = element
+        ids = sorted(set(ids))
+        if len(ids) > max_docs:
+            for doc_id in ids[1:]:
+                yield doc_id, h
+    return removals
+
+
+class LineDedup(beam.PTransform):
+    """``docs -> {"kept", "rejected"}`` with lines repeated across documents kept only once."""
+
+    columns = {REMOVED_COLUMN: pa.int32()}
+
+    def __init__(self, max_docs: int = 1, min_line_chars: int = 1):
+        super().__init__()
+        if max_docs < 1:
+            raise ValueError(f"max_docs must be >= 1, got {max_docs}")
+        self.max_docs, self.min_line_chars = max_docs, min_line_chars
+
+    def expand(self, docs):
+        min_chars = self.min_line_chars
+        decisions = (docs
+                     | "LineKeys" >> beam.FlatMap(line_keys, min_chars)
+                     | "GroupByLine" >> beam.GroupByKey()
+                     | "Removals" >> beam.FlatMap(_removals(self.max_docs))
+                     | "GroupByDoc" >> beam.GroupByKey()
+                     | "ToDecisions" >> beam.MapTuple(lambda i, hs: (i, Decision(payload=frozenset(hs)))))
+        out = docs | "Apply" >> ApplyDecisions(decisions, LineDedupStep(min_chars))
+        return {"kept": out["kept"] | "CountRemovedLines" >> beam.ParDo(CountRemovedLinesFn()),
+                "rejected": out["rejected"]}
