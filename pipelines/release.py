@@ -1,0 +1,144 @@
+"""``skypile release``: a curated corpus -> a Hugging Face dataset folder, optionally pushed to the Hub.
+
+    skypile release --corpus out/corpus --out release/ [--name NAME] [--license ID]
+                    [--shard-size-mb 500] [--repo-id ORG/NAME --push [--dry-run]]
+
+The folder holds ``data/<config>/train-XXXXX-of-YYYYY.parquet`` (``pipelines/release_shards.py``),
+the dataset card ``README.md`` (``pipelines/card.py``), the funnel chart ``funnel.png`` and the
+run's ``report.json``. ``--push`` without ``--corpus`` uploads a folder released before.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+import pyarrow.parquet as pq
+
+from pipelines.card import card_body, card_metadata, human_bytes, render_card
+from pipelines.funnel_chart import funnel_png
+from pipelines.hub_push import PushError, describe_plan, local_files, plan_commits, push, scrub, token_and_source
+from pipelines.release_shards import (DEFAULT_ROW_GROUP_MB, DEFAULT_SHARD_MB, MB, ConfigStats, ReleaseError,
+                                      plan_configs, write_config)
+from pipelines.report_markdown import FUNNEL_PNG, markdown_table
+
+# FineWeb's choice for Common Crawl derived text (ODC-By 1.0 plus Common Crawl's terms of use).
+DEFAULT_LICENSE = "odc-by"
+RELEASE_FILES = ("data", "README.md", FUNNEL_PNG, "report.json")
+
+
+def load_report(corpus: str) -> dict:
+    path = os.path.join(corpus, "report.json")
+    if not os.path.exists(path):
+        raise ReleaseError(f"{corpus}: no report.json (release a `skypile curate` output directory)")
+    with open(path, encoding="utf-8") as f:
+        report = json.load(f)
+    if not report.get("balanced", False):
+        raise ReleaseError(f"{path}: records are unaccounted for (records_in != kept + dropped); "
+                           "fix the curation run before releasing it")
+    return report
+
+
+def prepare_out(out: str, overwrite: bool) -> None:
+    """An empty or new folder; ``--overwrite`` removes only what a release writes there."""
+    present = [name for name in RELEASE_FILES if os.path.exists(os.path.join(out, name))]
+    if present and not overwrite:
+        raise ReleaseError(f"--out {out} already holds a release ({', '.join(present)}); "
+                           "pass --overwrite to replace it, or push it with --push and no --corpus")
+    for name in present:
+        path = os.path.join(out, name)
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    os.makedirs(out, exist_ok=True)
+
+
+def build_release(corpus: str, out: str, name: str, license_id: str, shard_mb: float, row_group_mb: float,
+                  repo_id: str | None = None) -> list[ConfigStats]:
+    report = load_report(corpus)
+    plans = plan_configs(corpus, int(shard_mb * MB))
+    rows = sum(p.rows for p in plans)
+    if rows != report["kept"]:
+        raise ReleaseError(f"{corpus}: the shards hold {rows:,} rows but report.json kept {report['kept']:,}; "
+                           "the corpus is incomplete or was changed after the run")
+    stats = [write_config(plan, out, int(row_group_mb * MB)) for plan in plans]
+    chart = None
+    if report.get("funnel"):
+        with open(os.path.join(out, FUNNEL_PNG), "wb") as f:
+            f.write(funnel_png(report, title=name))
+        chart = FUNNEL_PNG
+    shutil.copyfile(os.path.join(corpus, "report.json"), os.path.join(out, "report.json"))
+    schema = pq.read_schema(os.path.join(out, stats[0].shards[0]))
+    columns = [(field.name, str(field.type)) for field in schema]
+    card = render_card(card_metadata(name, license_id, stats),
+                       card_body(name, report, stats, chart, columns, repo_id))
+    with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as f:
+        f.write(card)
+    return stats
+
+
+def summary(stats: list[ConfigStats]) -> str:
+    rows = [(s.name, s.rows, s.characters, len(s.shards), human_bytes(s.disk_bytes)) for s in stats]
+    return markdown_table(("config", "documents", "characters", "shards", "on disk"), rows, numeric=(1, 2, 3, 4))
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="skypile release",
+                                 description="Package a curated corpus as a Hugging Face dataset (shards, "
+                                             "dataset card, funnel) and optionally push it to the Hub.")
+    ap.add_argument("--corpus", metavar="DIR", help="a `skypile curate` output directory")
+    ap.add_argument("--out", required=True, metavar="RELEASE_DIR", help="the release folder to write (or push)")
+    ap.add_argument("--name", help="dataset name in the card (default: the --out folder name)")
+    ap.add_argument("--license", default=DEFAULT_LICENSE, metavar="ID", help=f"Hub license id (default {DEFAULT_LICENSE})")
+    ap.add_argument("--shard-size-mb", type=float, default=DEFAULT_SHARD_MB, metavar="N",
+                    help=f"target shard size on disk (default {DEFAULT_SHARD_MB})")
+    ap.add_argument("--row-group-mb", type=float, default=DEFAULT_ROW_GROUP_MB, metavar="N",
+                    help=f"uncompressed row group size for streaming readers (default {DEFAULT_ROW_GROUP_MB})")
+    ap.add_argument("--overwrite", action="store_true", help="replace a release already in --out")
+    ap.add_argument("--repo-id", metavar="ORG/NAME", help="dataset repo on the Hub")
+    ap.add_argument("--push", action="store_true", help="upload to --repo-id (token: HF_TOKEN or `hf auth login`)")
+    ap.add_argument("--private", action="store_true", help="create the repo private")
+    ap.add_argument("--dry-run", action="store_true", help="print the commit plan; contact nothing")
+    return ap
+
+
+def _push(args) -> None:
+    if not args.repo_id:
+        raise PushError("--push and --dry-run need --repo-id ORG/NAME")
+    if not os.path.exists(os.path.join(args.out, "README.md")):
+        raise PushError(f"{args.out}: no release there (no README.md); build one with --corpus")
+    token, source = token_and_source()
+    if args.dry_run:
+        commits, skipped = plan_commits(local_files(args.out), {})
+        print(describe_plan(args.repo_id, commits, skipped, source, remote_checked=False))
+        return
+    if not token:
+        raise PushError("no Hugging Face token: set HF_TOKEN or run `hf auth login`")
+    try:
+        commits = push(args.out, args.repo_id, token, private=args.private)
+    except PushError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - network, auth, offline: one clear line, token scrubbed
+        raise PushError(f"upload to {args.repo_id} failed: {type(exc).__name__}: {scrub(str(exc), token)}") from None
+    print(f"pushed {args.out} to datasets/{args.repo_id} in {len(commits)} commits")
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if not args.corpus and not (args.push or args.dry_run):
+        print("skypile release: error: --corpus is required unless pushing an existing release", file=sys.stderr)
+        return 2
+    try:
+        if args.corpus:
+            prepare_out(args.out, args.overwrite)
+            name = args.name or os.path.basename(os.path.abspath(args.out))
+            stats = build_release(args.corpus, args.out, name, args.license, args.shard_size_mb,
+                                  args.row_group_mb, args.repo_id)
+            print(summary(stats))
+            print(f"release written to {args.out}")
+        if args.push or args.dry_run:
+            _push(args)
+    except (ReleaseError, PushError) as exc:
+        print(f"skypile release: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
