@@ -1,0 +1,105 @@
+"""Cleaning before filtering: Unicode NFKC, whitespace, and boilerplate line removal.
+
+NFKC folds full-width forms and compatibility characters (as CCNet and FineWeb-2 normalise before
+hashing and scoring); note it maps Chinese ``，！？：；`` to ASCII and ``…`` to ``...``, so the
+Chinese rules accept both forms. Boilerplate lines are the site furniture that text extractors
+let through: cookie and JavaScript notices, copyright lines, navigation and breadcrumb lines
+(RefinedWeb, Penedo et al. 2023, sec. G.2, removes the same kinds of line). Each removed line is
+counted under its rule so the report shows what cleaning cost.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections import Counter
+
+# Zero-width characters and controls other than tab/newline carry no text.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NEWLINES_RE = re.compile("\r\n?|[\u2028\u2029\x85]")
+_SPACES_RE = re.compile("[ \t\u00a0\u3000]+")
+_BLANK_RUN_RE = re.compile(r"\n{3,}")
+
+_COOKIE_RE = re.compile(
+    r"\bcookies?\b.{0,80}\b(accept|consent|agree|allow|settings|preferences|policy|browsing|experience)"
+    r"|\b(accept|allow|use|uses|using)\b.{0,40}\bcookies?\b|使用\s*cookies?|cookies?\s*(政策|设置)",
+    re.IGNORECASE)
+_SCRIPT_RE = re.compile(
+    r"(enable|disable|turn on|activate|require|requires|support)\w*.{0,40}\bjavascript\b"
+    r"|\bjavascript\b.{0,40}\b(enabled|disabled|required|is off)\b|(开启|启用|打开|支持).{0,8}javascript",
+    re.IGNORECASE)
+_COPYRIGHT_RE = re.compile(r"^(©|\(c\)|copyright\b)|all rights reserved|版权所有|©\s*\d{4}|\bcopyright\s*©?\s*\d{4}",
+                           re.IGNORECASE)
+_NAV_SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|>>|>|•|::)\s*")
+_NAV_PREFIX_RE = re.compile(
+    r"^(当前位置|您的位置|你的位置|所在位置|上一篇|下一篇|上一页|下一页|返回顶部|返回首页|返回列表|分享到|扫一扫|"
+    r"skip to (main )?content|back to top|previous post|next post|share this|follow us)\b",
+    re.IGNORECASE)
+
+BOILERPLATE_RULES = ("cookie", "javascript", "copyright", "navigation")
+
+
+def _is_navigation(line: str, max_chars: int) -> bool:
+    if _NAV_PREFIX_RE.match(line) and len(line) <= max_chars:
+        return True
+    parts = [p for p in _NAV_SEPARATORS_RE.split(line) if p]
+    # Menus and breadcrumbs: three or more short items joined by separators ("Home | News | About").
+    return len(parts) >= 3 and all(len(p) <= 24 and len(p.split()) <= 3 for p in parts)
+
+
+def normalize(text: str, nfkc: bool = True) -> str:
+    """NFKC (optional), one newline convention, no invisible characters, single spaces, no line
+    indentation, at most one blank line in a row."""
+    if nfkc and not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE_RE.sub("", _NEWLINES_RE.sub("\n", text))
+    text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_RUN_RE.sub("\n\n", text).strip()
+
+
+@dataclasses.dataclass(frozen=True)
+class Cleaner:
+    """Normalises a text and removes boilerplate lines; ``clean`` returns the text and the lines
+    removed per rule (``boilerplate_<rule>``)."""
+
+    nfkc: bool = True
+    # Rules from BOILERPLATE_RULES to apply; [] keeps every line.
+    boilerplate: tuple[str, ...] = BOILERPLATE_RULES
+    # Lines longer than this are content even if they mention cookies or copyright.
+    max_boilerplate_chars: int = 200
+
+    def __post_init__(self):
+        unknown = set(self.boilerplate) - set(BOILERPLATE_RULES)
+        if unknown:
+            raise ValueError(f"clean.boilerplate: unknown rule(s) {sorted(unknown)}; known: {list(BOILERPLATE_RULES)}")
+        object.__setattr__(self, "boilerplate", tuple(self.boilerplate))
+
+    def line_rule(self, line: str) -> str | None:
+        if not line or len(line) > self.max_boilerplate_chars:
+            return None
+        for rule in self.boilerplate:
+            if rule == "cookie" and _COOKIE_RE.search(line):
+                return "boilerplate_cookie"
+            if rule == "javascript" and _SCRIPT_RE.search(line):
+                return "boilerplate_javascript"
+            if rule == "copyright" and _COPYRIGHT_RE.search(line):
+                return "boilerplate_copyright"
+            if rule == "navigation" and _is_navigation(line, self.max_boilerplate_chars):
+                return "boilerplate_navigation"
+        return None
+
+    def clean(self, text: str) -> tuple[str, Counter]:
+        text = normalize(text, self.nfkc)
+        removed: Counter = Counter()
+        if not self.boilerplate:
+            return text, removed
+        kept = []
+        for line in text.split("\n"):
+            rule = self.line_rule(line)
+            if rule:
+                removed[rule] += 1
+            else:
+                kept.append(line)
+        if removed:
+            text = _BLANK_RUN_RE.sub("\n\n", "\n".join(kept)).strip()
+        return text, removed
