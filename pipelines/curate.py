@@ -133,8 +133,11 @@ def run(argv: list[str]) -> dict[str, Any]:
     except ConfigError as exc:
         raise CurateError(str(exc)) from exc
     p = beam.Pipeline(options=options)
-    names = build_pipeline(p, files, args.output, config, args.write_rejected,
-                           Progress(options, args.progress_every))
+    try:  # step builders check their resources (e.g. benchmark files) here, before launch
+        names = build_pipeline(p, files, args.output, config, args.write_rejected,
+                               Progress(options, args.progress_every))
+    except ConfigError as exc:
+        raise CurateError(str(exc)) from exc
     result = p.run()
     result.wait_until_finish()
     _remove_empty_shards(args.output)

@@ -1,0 +1,125 @@
+"""The ``decontaminate`` step: n-gram overlap with benchmark test sets, zh and en, in Beam too."""
+from __future__ import annotations
+
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipelines.config import ConfigError, load_config
+from pipelines.steps import BUILDERS
+from tests.conftest import beam_test_pipeline
+from train.evaluate.ngrams import read_jsonl_texts, units
+from transforms.apply import ApplyStep
+from transforms.decontaminate import Decontaminate, resolve_path
+from transforms.document import Document
+from transforms.step import Drop
+
+
+@pytest.fixture(scope="module")
+def gsm8k_test(shared_data):
+    return str(shared_data / "eval" / "gsm8k" / "test.jsonl")
+
+
+@pytest.fixture(scope="module")
+def zh_bench(tmp_path_factory, shared_data):
+    """A Chinese 'benchmark' of two real law paragraphs (a temporary file, never in the project)."""
+    texts = read_jsonl_texts(str(shared_data / "eval" / "zh_domains" / "zh_finance_laws_regulations.jsonl"))
+    path = tmp_path_factory.mktemp("bench") / "zh_bench.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for t in texts[:2]:
+            f.write(json.dumps({"text": t[200:400]}, ensure_ascii=False) + "\n")
+    return str(path), texts[0][200:400]
+
+
+def step_for(gsm8k_test, zh_bench=None):
+    benches = [{"name": "gsm8k", "path": gsm8k_test, "fields": ["question", "answer"]}]
+    if zh_bench:
+        benches.append({"name": "zh_law", "path": zh_bench})
+    step = Decontaminate(benches)
+    step.setup()
+    return step
+
+
+def test_units_split_words_and_cjk_chars():
+    assert units("Hello, World! 你好，世界 x_2") == ["hello", "world", "你", "好", "世", "界", "x", "2"]
+
+
+def test_english_overlap_dropped_despite_formatting(gsm8k_test):
+    question = json.loads(open(gsm8k_test).readline())["question"]  # "Josh decides to try flipping a house. ..."
+    words = question.split()
+    step = step_for(gsm8k_test)
+    # Case, punctuation and line breaks differ: still the same 13 words in a row.
+    leaked = "Forum post.\n" + " ".join(words[:13]).upper().replace(".", ";") + " -- thanks!"
+    verdict = step.process(Document(id="a", text=leaked))
+    assert verdict == Drop("contamination:gsm8k")
+    # 12 shared words are not enough.
+    near = "Forum post. " + " ".join(words[:12]) + " zebra quantum"
+    assert step.process(Document(id="b", text=near)).id == "b"
+    assert step.process(Document(id="c", text="")).id == "c"
+
+
+def test_chinese_character_ngrams(gsm8k_test, zh_bench):
+    path, paragraph = zh_bench
+    step = step_for(gsm8k_test, path)
+    # Find 13 consecutive CJK characters of the paragraph (no punctuation between them).
+    run = next(paragraph[i:i + 13] for i in range(len(paragraph) - 13)
+               if all("\u4e00" <= c <= "\u9fff" for c in paragraph[i:i + 13]))
+    assert step.process(Document(id="z1", text="新闻报道：" + run + "。以上。")) == Drop("contamination:zh_law")
+    assert step.process(Document(id="z2", text="新闻报道：" + run[:12] + "。以上。")).id == "z2"
+
+
+def test_min_matching_ngrams(gsm8k_test):
+    words = units(json.loads(open(gsm8k_test).readline())["question"])
+    step = Decontaminate([{"name": "gsm8k", "path": gsm8k_test, "fields": ["question", "answer"]}],
+                         min_matching_ngrams=3)
+    step.setup()
+    assert step.process(Document(id="a", text=" ".join(words[:14]))).id == "a"  # 2 distinct 13-grams
+    assert step.process(Document(id="b", text=" ".join(words[:15]))) == Drop("contamination:gsm8k")
+
+
+def test_step_in_beam_counts_drops(gsm8k_test):
+    question = json.loads(open(gsm8k_test).readline())["question"]
+    docs = [Document(id="leak1", text="Copied: " + question),
+            Document(id="clean", text="Apache Beam is a unified model for batch and streaming data processing."),
+            Document(id="leak2", text=question.lower())]
+    p = beam_test_pipeline()
+    out = (p | beam.Create(docs)
+           | "Decontaminate" >> ApplyStep(Decontaminate([{"name": "gsm8k", "path": gsm8k_test,
+                                                           "fields": ["question", "answer"]}])))
+    assert_that(out["kept"] | "KeptIds" >> beam.Map(lambda d: d.id), equal_to(["clean"]), label="Kept")
+    assert_that(out["rejected"] | "Reasons" >> beam.Map(lambda r: (r.doc.id, r.reason)),
+                equal_to([("leak1", "contamination:gsm8k"), ("leak2", "contamination:gsm8k")]), label="Rejected")
+    result = p.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed
+                for c in result.metrics().query(MetricsFilter().with_namespace("decontaminate"))["counters"]}
+    assert counters == {"kept": 1, "dropped:contamination:gsm8k": 2}
+
+
+def test_default_config_resolves_to_shared_gsm8k(shared_data, monkeypatch):
+    monkeypatch.delenv("SKYPILE_SHARED_DATA", raising=False)
+    section = load_config()["decontaminate"]
+    path = resolve_path(section["benchmarks"][0]["path"])
+    assert path == str((shared_data / "eval" / "gsm8k" / "test.jsonl").resolve())
+    monkeypatch.setenv("SKYPILE_SHARED_DATA", "/elsewhere")
+    assert resolve_path(section["benchmarks"][0]["path"]) == "/elsewhere/eval/gsm8k/test.jsonl"
+
+
+def test_missing_benchmark_fails_before_launch(tmp_path, capsys):
+    cfg = {"n": 13, "min_matching_ngrams": 1,
+           "benchmarks": [{"name": "gsm8k", "path": str(tmp_path / "nope.jsonl")}]}
+    with pytest.raises(ConfigError, match="benchmark 'gsm8k' file not found"):
+        BUILDERS["decontaminate"](cfg)
+    from pipelines.curate import main
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"decontaminate:\n  benchmarks:\n    - {{name: gsm8k, path: {tmp_path / 'nope.jsonl'}}}\n")
+    warc = tmp_path / "in.jsonl"
+    warc.write_text(json.dumps({"text": "hello"}) + "\n")
+    rc = main(["--input", str(warc), "--output", str(tmp_path / "out"), "--config", str(config)])
+    assert rc == 2
+    assert "--disable decontaminate" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "report.json").exists()

@@ -1,0 +1,96 @@
+"""Benchmark decontamination: drop documents that share n-grams with benchmark test sets.
+
+A document sharing ``min_matching_ngrams`` or more distinct n-grams (13 units: words, or CJK
+characters; GPT-3's 13-gram rule, Brown et al. 2020 appendix C; see
+:mod:`train.evaluate.ngrams`) with a benchmark's samples is dropped as
+``contamination:<benchmark>``. Benchmarks are checked in config order; the first match names the
+reason.
+
+Benchmark files are JSONL; each sample is its ``fields`` joined by a space (GSM8K: question +
+" " + answer). A path may start with ``${SKYPILE_SHARED_DATA}``, which expands to that environment
+variable or, when unset, to ``<repo>/../shared/data`` (the checkout's sibling data folder). A
+missing file fails at pipeline construction, before anything runs.
+
+The n-gram hashes are built once per worker process in :meth:`setup` and shared across its
+threads through :class:`apache_beam.utils.shared.Shared`.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Sequence
+
+from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_set, read_jsonl_texts
+from transforms.document import Document
+from transforms.step import Drop, Step, Verdict
+
+SHARED_DATA_VAR = "SKYPILE_SHARED_DATA"
+_DEFAULT_SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
+
+
+def resolve_path(path: str) -> str:
+    """Expands ``${SKYPILE_SHARED_DATA}`` (default: the checkout's ``../shared/data``) and ``~``."""
+    placeholder = "${" + SHARED_DATA_VAR + "}"
+    if placeholder in path:
+        path = path.replace(placeholder, os.environ.get(SHARED_DATA_VAR) or _DEFAULT_SHARED)
+    return os.path.normpath(os.path.expanduser(path))
+
+
+class _NgramTables:
+    """The per-benchmark n-gram sets (a plain object so Shared can hold a weak reference)."""
+
+    def __init__(self, tables: dict[str, set[int]]):
+        self.tables = tables
+
+
+class Decontaminate(Step):
+    """Drops documents overlapping a benchmark test set as ``contamination:<benchmark>``."""
+
+    name = "decontaminate"
+
+    def __init__(self, benchmarks: Sequence[Mapping[str, Any]], n: int = DEFAULT_N,
+                 min_matching_ngrams: int = 1):
+        if n < 1 or min_matching_ngrams < 1:
+            raise ValueError("decontaminate: n and min_matching_ngrams must be >= 1")
+        self.n = n
+        self.min_matching_ngrams = min_matching_ngrams
+        self.benchmarks = []
+        for spec in benchmarks:
+            unknown = set(spec) - {"name", "path", "fields"}
+            if unknown or "name" not in spec or "path" not in spec:
+                raise ValueError(f"decontaminate: each benchmark needs name and path (optional fields), got {dict(spec)}")
+            path = resolve_path(spec["path"])
+            if not os.path.isfile(path):
+                raise FileNotFoundError(
+                    f"decontaminate: benchmark {spec['name']!r} file not found: {path} (from {spec['path']!r}). "
+                    f"Set {SHARED_DATA_VAR}, point decontaminate.benchmarks at the file in your --config, "
+                    "or --disable decontaminate.")
+            self.benchmarks.append((spec["name"], path, tuple(spec.get("fields") or ("text",))))
+        from apache_beam.utils.shared import Shared
+
+        # Made at construction: the handle's key travels with the pickled step, so every copy of
+        # the step in one worker process finds the same tables.
+        self._shared = Shared()
+        self._tables: dict[str, set[int]] | None = None
+
+    def _load(self) -> _NgramTables:
+        return _NgramTables({name: ngram_set(read_jsonl_texts(path, fields), self.n)
+                             for name, path, fields in self.benchmarks})
+
+    def setup(self) -> None:
+        # The tag names the content, so steps with other benchmarks or n get their own tables.
+        tag = repr((self.n, self.benchmarks))
+        self._handle = self._shared.acquire(self._load, tag=tag)
+        self._tables = self._handle.tables
+
+    def process(self, doc: Document) -> Verdict:
+        for name, grams in self._tables.items():
+            if count_overlap(doc.text or "", grams, self.n, stop_at=self.min_matching_ngrams) >= self.min_matching_ngrams:
+                return Drop(f"contamination:{name}")
+        return doc
+
+    def __getstate__(self):
+        # Loaded tables never travel with the pickled step; each worker builds or shares its own.
+        state = dict(self.__dict__)
+        state["_tables"] = None
+        state.pop("_handle", None)
+        return state
