@@ -8,7 +8,7 @@ are counted by the one shared DoFn like every other step.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import apache_beam as beam
 import pyarrow as pa
@@ -29,6 +29,22 @@ class Decision:
     drop: str | None = None
     values: tuple[tuple[str, Any], ...] = ()
     payload: Any = None
+
+
+def group_decisions(copies: Iterable[tuple[float, str]], duplicate: Decision,
+                    count_column: str | None = None) -> Iterator[tuple[str, Decision]]:
+    """Decisions for one group of copies ``(rank, id)``: the highest rank survives, ties to the
+    smallest id (so the survivor never depends on arrival order); the others get ``duplicate``.
+    With ``count_column`` the survivor records the group size there."""
+    copies = list(copies)
+    if len(copies) < 2:
+        return
+    keep = min(copies, key=lambda c: (-c[0], c[1]))[1]
+    for _, doc_id in copies:
+        if doc_id != keep:
+            yield doc_id, duplicate
+    if count_column:
+        yield keep, Decision(values=((count_column, len(copies)),))
 
 
 class DecisionStep(Step):

@@ -12,12 +12,10 @@ import hashlib
 import math
 import re
 import unicodedata
-from typing import Iterable
-
 import apache_beam as beam
 import pyarrow as pa
 
-from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
+from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep, group_decisions
 from transforms.document import Document
 
 _SPACES = re.compile(r"\s+")
@@ -42,23 +40,6 @@ def _score(doc: Document, score_column: str) -> float:
     return float(value)
 
 
-def exact_survivor(copies: Iterable[tuple[float, str]]) -> str:
-    """The id kept among copies ``(score, id)``: highest score, then smallest id."""
-    return min(copies, key=lambda c: (-c[0], c[1]))[1]
-
-
-def exact_decisions(element) -> Iterable[tuple[str, Decision]]:
-    _, copies = element
-    copies = list(copies)
-    if len(copies) < 2:
-        return
-    keep = exact_survivor(copies)
-    for _, doc_id in copies:
-        if doc_id != keep:
-            yield doc_id, DUPLICATE
-    yield keep, Decision(values=((COUNT_COLUMN, len(copies)),))
-
-
 class ExactDedup(beam.PTransform):
     """``docs -> {"kept", "rejected"}`` with one document per normalised text."""
 
@@ -73,6 +54,7 @@ class ExactDedup(beam.PTransform):
         decisions = (docs
                      | "TextHashes" >> beam.Map(lambda d: (text_hash(d.text), (_score(d, column), d.id)))
                      | "GroupByText" >> beam.GroupByKey()
-                     | "ExactDecisions" >> beam.FlatMap(exact_decisions))
+                     | "ExactDecisions" >> beam.FlatMapTuple(
+                         lambda _, copies: group_decisions(copies, DUPLICATE, COUNT_COLUMN)))
         step = DecisionStep("exact_dedup", self.columns, defaults={COUNT_COLUMN: 1})
         return docs | "Apply" >> ApplyDecisions(decisions, step)

@@ -10,7 +10,7 @@ from typing import Iterable
 
 import apache_beam as beam
 
-from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
+from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep, group_decisions
 from transforms.document import Document
 from transforms.urls import normalize_url
 
@@ -33,22 +33,6 @@ def url_key(doc: Document) -> Iterable[tuple[str, tuple[float, str]]]:
         yield normalize_url(doc.url), (_timestamp(doc.warc_date), doc.id)
 
 
-def url_survivor(captures: Iterable[tuple[float, str]]) -> str:
-    """The id kept among one URL's captures: latest time, then smallest id."""
-    return min(captures, key=lambda c: (-c[0], c[1]))[1]
-
-
-def url_decisions(element) -> Iterable[tuple[str, Decision]]:
-    _, captures = element
-    captures = list(captures)
-    if len(captures) < 2:
-        return
-    keep = url_survivor(captures)
-    for _, doc_id in captures:
-        if doc_id != keep:
-            yield doc_id, DUPLICATE
-
-
 class UrlDedup(beam.PTransform):
     """``docs -> {"kept", "rejected"}`` with one document per normalised URL."""
 
@@ -58,5 +42,5 @@ class UrlDedup(beam.PTransform):
         decisions = (docs
                      | "UrlKeys" >> beam.FlatMap(url_key)
                      | "GroupByUrl" >> beam.GroupByKey()
-                     | "UrlDecisions" >> beam.FlatMap(url_decisions))
+                     | "UrlDecisions" >> beam.FlatMapTuple(lambda _, captures: group_decisions(captures, DUPLICATE)))
         return docs | "Apply" >> ApplyDecisions(decisions, DecisionStep("url_dedup"))

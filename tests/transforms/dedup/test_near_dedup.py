@@ -1,0 +1,52 @@
+"""MinHash LSH near-dedup in Beam: known answers on real English and Chinese texts, and the same
+survivors with one and with two worker processes."""
+import pytest
+
+from transforms.dedup.near_dedup import MinHashDedup
+
+from tests.transforms.dedup.corpus import EN, ZH, doc, edit_chars, edit_words, run_step, texts
+
+
+def _corpus(shared_data):
+    en = texts(shared_data, EN, 5)
+    zh = texts(shared_data, ZH, 4)
+    docs = [
+        doc("en0", en[0]), doc("en0b", edit_words(en[0], 100)), doc("en0a", en[0]),  # exact + near
+        doc("en1", edit_words(en[1], 120)), doc("en1c", en[1]), doc("en1d", edit_words(en[1], 90)),
+        doc("en2", en[2]), doc("en3", en[3]), doc("en4", edit_words(en[4], 3)),  # unrelated / heavy edit
+        doc("en4o", en[4]),
+        doc("zh0", zh[0]), doc("zh0b", edit_chars(zh[0], 120)),  # Chinese near copy
+        doc("zh1", zh[1], lang="zh"), doc("zh2", zh[2]), doc("zh3", zh[3]),
+        doc("empty", " ... "),
+    ]
+    return docs
+
+
+EXPECTED_DROPPED = {"en0a": "near_duplicate", "en0b": "near_duplicate", "en1c": "near_duplicate",
+                    "en1d": "near_duplicate", "zh0b": "near_duplicate"}
+EXPECTED_SIZES = {"en0": 3, "en1": 3, "en2": 1, "en3": 1, "en4": 1, "en4o": 1, "zh0": 2, "zh1": 1,
+                  "zh2": 1, "zh3": 1, "empty": 1}
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_near_duplicates_known_answers(shared_data, verify):
+    kept, dropped, counters = run_step(MinHashDedup(verify_jaccard=verify, max_rounds=4), _corpus(shared_data))
+    assert dropped == EXPECTED_DROPPED
+    assert {k: v[1]["minhash_cluster_size"] for k, v in kept.items()} == EXPECTED_SIZES
+    assert counters[("minhash_dedup", "kept")] == len(EXPECTED_SIZES)
+    assert counters[("minhash_dedup", "dropped:near_duplicate")] == len(EXPECTED_DROPPED)
+    assert counters[("minhash_dedup", "docs_without_shingles")] == 1
+
+
+def test_bands_rows_from_threshold_and_bad_settings():
+    step = MinHashDedup(num_perm=128, bands=0, rows=0, threshold=0.8)
+    assert (step.bands, step.rows) == (9, 13)
+    with pytest.raises(ValueError):
+        MinHashDedup(num_perm=64, bands=14, rows=8)
+
+
+def test_same_survivors_with_two_workers(shared_data):
+    kept, dropped, _ = run_step(MinHashDedup(max_rounds=4), _corpus(shared_data),
+                                ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
+    assert dropped == EXPECTED_DROPPED
+    assert {k: v[1]["minhash_cluster_size"] for k, v in kept.items()} == EXPECTED_SIZES
