@@ -40,10 +40,12 @@ def _require_process_group(what: str) -> None:
         raise RuntimeError(f"{what} needs torch.distributed initialized (torchrun + init_process_group)")
 
 
-def parallelize(model: Llama, *, compile: bool = False, activation_checkpointing: bool = False,
+def parallelize(model: Llama, *, compile: bool | str = False, activation_checkpointing: bool = False,
                 fsdp: bool = False, ddp: bool = False,
                 fsdp_param_dtype: torch.dtype | None = None) -> nn.Module:
     """Apply the requested wrappers in the order documented above; return the model to train.
+
+    ``compile`` is True (inductor) or the name of a torch.compile backend (e.g. "aot_eager").
 
     ``fsdp_param_dtype`` (e.g. torch.bfloat16) computes in that dtype while FSDP keeps float32
     master weights and reduces gradients in float32.
@@ -60,7 +62,7 @@ def parallelize(model: Llama, *, compile: bool = False, activation_checkpointing
             block.forward = _checkpointed(block.forward)
     if compile:
         for block in blocks:
-            block.compile()
+            block.compile(backend="inductor" if compile is True else compile)
     if fsdp:
         from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
