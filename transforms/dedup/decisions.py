@@ -48,7 +48,8 @@ def group_decisions(copies: Iterable[tuple[float, str]], duplicate: Decision,
 
 
 class DecisionStep(Step):
-    """Applies the decision joined onto a document; documents without one get ``defaults``."""
+    """Applies the decision joined onto a document: ``defaults`` first, then the decision's values,
+    then its verdict."""
 
     def __init__(self, name: str, columns: Mapping[str, pa.DataType] | None = None,
                  defaults: Mapping[str, Any] | None = None):
@@ -58,13 +59,13 @@ class DecisionStep(Step):
 
     def process(self, doc: Document) -> Verdict:
         decision = doc.extra.pop(DECISION_KEY, None)
-        if decision is not None and decision.drop:
-            return Drop(decision.drop)
         doc.extra.update(self.defaults)
-        if decision is not None:
-            doc.extra.update(decision.values)
-            return self.apply_payload(doc, decision.payload)
-        return doc
+        if decision is None:
+            return doc
+        doc.extra.update(decision.values)  # dropped documents carry them too (rejects table)
+        if decision.drop:
+            return Drop(decision.drop)
+        return self.apply_payload(doc, decision.payload)
 
     def apply_payload(self, doc: Document, payload: Any) -> Verdict:
         """Hook for steps whose decision changes the document (line dedup)."""

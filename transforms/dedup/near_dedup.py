@@ -5,7 +5,8 @@ per band (:mod:`.lsh`), and only ``(band key, id)`` pairs cross the bucket shuff
 several ids become star edges (optionally kept only where the exact Jaccard similarity of the
 shingle sets reaches the threshold); :class:`.components.ConnectedComponents` clusters them in
 Beam; the smallest id of each component survives and carries ``minhash_cluster_size`` (1 for a
-document with no near copy), for upsampling decisions downstream.
+document with no near copy), for upsampling decisions downstream. Members of a cluster (survivor
+and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when alone).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from transforms.dedup.shingles import shingles
 
 NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
-DUPLICATE = Decision(drop="near_duplicate")
+CLUSTER_COLUMN = "minhash_cluster_id"
 
 
 class BandKeysFn(beam.DoFn):
@@ -78,12 +79,13 @@ class BucketEdgesFn(beam.DoFn):
 
 
 def component_decisions(element) -> Iterable[tuple[str, Decision]]:
-    """``(root, members)`` -> drop every member, keep the root with the component's size."""
+    """``(root, members)`` -> drop every member, keep the root with the component's size; all
+    carry the root's id as their cluster id (so the rejects table says what a copy duplicates)."""
     root, members = element
     members = set(members)
     for member in members:
-        yield member, DUPLICATE
-    yield root, Decision(values=((SIZE_COLUMN, len(members) + 1),))
+        yield member, Decision(drop="near_duplicate", values=((CLUSTER_COLUMN, root),))
+    yield root, Decision(values=((SIZE_COLUMN, len(members) + 1), (CLUSTER_COLUMN, root)))
 
 
 class MinHashDedup(beam.PTransform):
@@ -95,7 +97,7 @@ class MinHashDedup(beam.PTransform):
     ``threshold`` (shingle hashes then travel with the band keys: ~4 bytes per shingle per band).
     """
 
-    columns = {SIZE_COLUMN: pa.int32()}
+    columns = {SIZE_COLUMN: pa.int32(), CLUSTER_COLUMN: pa.string()}
 
     def __init__(self, num_perm: int = 112, seed: int = 1, threshold: float = 0.8, bands: int = 14,
                  rows: int = 8, false_negative_weight: float = 0.5, word_ngram: int = 5, char_ngram: int = 5,
@@ -124,5 +126,5 @@ class MinHashDedup(beam.PTransform):
                      | "ByRoot" >> beam.Map(lambda nr: (nr[1], nr[0]))
                      | "GroupByRoot" >> beam.GroupByKey()
                      | "ComponentDecisions" >> beam.FlatMap(component_decisions))
-        step = DecisionStep(NAME, self.columns, defaults={SIZE_COLUMN: 1})
+        step = DecisionStep(NAME, self.columns, defaults={SIZE_COLUMN: 1, CLUSTER_COLUMN: None})
         return docs | "Apply" >> ApplyDecisions(decisions, step)

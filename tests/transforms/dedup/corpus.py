@@ -52,19 +52,20 @@ def doc(doc_id: str, text: str, url: str | None = None, date: str | None = None,
 
 def run_step(transform: beam.PTransform, docs: list[Document], options: list[str] | None = None):
     """Runs ``transform`` over ``docs`` on the Python runner (``options``: extra Beam flags such as
-    ``--direct_num_workers=2``). Returns ``(kept, dropped, counters)``: kept documents' ``(text,
-    extra)`` by id, drop reasons by id, and ``{(namespace, name): value}`` of the counters. Outputs
+    ``--direct_num_workers=2``). Returns ``(kept, dropped, counters, dropped_extra)``: kept
+    documents' ``(text, extra)`` by id, drop reasons by id, ``{(namespace, name): value}`` of the
+    counters, and dropped documents' ``extra`` by id. Outputs
     go through files so that worker processes can write them."""
     with tempfile.TemporaryDirectory() as tmp:
         p = TestPipeline(runner="FnApiRunner", options=PipelineOptions(options or []))
         out = p | "Docs" >> beam.Create(docs) | "Step" >> transform
         _ = (out["kept"] | "KeptJson" >> beam.Map(lambda d: json.dumps([d.id, d.text, d.extra]))
              | "WriteKept" >> beam.io.WriteToText(os.path.join(tmp, "kept")))
-        _ = (out["rejected"] | "RejectedJson" >> beam.Map(lambda r: json.dumps([r.doc.id, r.step, r.reason]))
+        _ = (out["rejected"] | "RejectedJson" >> beam.Map(lambda r: json.dumps([r.doc.id, r.reason, r.doc.extra]))
              | "WriteRejected" >> beam.io.WriteToText(os.path.join(tmp, "rejected")))
         result = p.run()
         result.wait_until_finish()
-        kept, dropped = {}, {}
+        kept, dropped, dropped_extra = {}, {}, {}
         for path in glob.glob(os.path.join(tmp, "kept*")):
             for line in open(path, encoding="utf-8"):
                 doc_id, text, extra = json.loads(line)
@@ -72,10 +73,9 @@ def run_step(transform: beam.PTransform, docs: list[Document], options: list[str
                 kept[doc_id] = (text, extra)
         for path in glob.glob(os.path.join(tmp, "rejected*")):
             for line in open(path, encoding="utf-8"):
-                doc_id, _, reason = json.loads(line)
-                dropped[doc_id] = reason
+                doc_id, dropped[doc_id], dropped_extra[doc_id] = json.loads(line)
     counters = {}
     for c in result.metrics().query(MetricsFilter())["counters"]:
         key = (c.key.metric.namespace, c.key.metric.name)
         counters[key] = counters.get(key, 0) + int(c.committed if c.committed is not None else c.attempted)
-    return kept, dropped, counters
+    return kept, dropped, counters, dropped_extra

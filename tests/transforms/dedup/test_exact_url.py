@@ -17,7 +17,7 @@ def test_exact_dedup_keeps_smallest_id_and_counts_copies(shared_data):
     docs = [doc("d3", en[0]), doc("d1", en[0] + "\n\n"), doc("d7", en[0].upper()),  # 3 copies
             doc("d2", en[1]), doc("d5", zh[0]), doc("d4", zh[0]), doc("d6", zh[1]),
             doc("d8", en[2][:-1])]  # differs by one character: not exact
-    kept, dropped, counters = run_step(ExactDedup(), docs)
+    kept, dropped, counters, _ = run_step(ExactDedup(), docs)
     assert dropped == {"d3": "exact_duplicate", "d7": "exact_duplicate", "d5": "exact_duplicate"}
     assert {k: v[1]["exact_dup_count"] for k, v in kept.items()} == {
         "d1": 3, "d2": 1, "d4": 2, "d6": 1, "d8": 1}
@@ -29,7 +29,7 @@ def test_exact_dedup_prefers_the_configured_score(shared_data):
     text = texts(shared_data, EN, 1)[0]
     docs = [doc("a", text, quality=0.2), doc("b", text, quality=0.9), doc("c", text),
             doc("d", text, quality=0.9)]
-    kept, dropped, _ = run_step(ExactDedup(score_column="quality"), docs)
+    kept, dropped, _, _ = run_step(ExactDedup(score_column="quality"), docs)
     assert list(kept) == ["b"]  # highest score; tie with "d" broken by the smaller id
     assert kept["b"][1]["exact_dup_count"] == 4
     assert set(dropped) == {"a", "c", "d"}
@@ -43,7 +43,7 @@ def test_url_dedup_keeps_latest_capture(shared_data):
             doc("e", en[0], "https://example.com/other", "2021-01-01T00:00:00"),
             doc("f", en[3], "https://example.com/other", "2021-01-01T00:00:00"),  # tie: smaller id wins
             doc("g", en[3], None, None)]  # no URL: kept
-    kept, dropped, counters = run_step(UrlDedup(), docs)
+    kept, dropped, counters, _ = run_step(UrlDedup(), docs)
     assert set(kept) == {"b", "e", "g"}
     assert dropped == {"a": "url_duplicate", "c": "url_duplicate", "f": "url_duplicate"}
     assert counters[("url_dedup", "dropped:url_duplicate")] == 3

@@ -17,7 +17,7 @@ def test_repeated_lines_kept_in_smallest_id_only(shared_data):
     docs = [doc("b", f"{nav}\n{bodies[0]}\n{cookie}"), doc("a", f"{nav}\n{bodies[1]}"),
             doc("c", f"{nav}\n{bodies[2]}\n{cookie}"), doc("d", f"{nav}\n{cookie}"),
             doc("e", bodies[2][:300])]  # a prefix of c's body: not a repeated line
-    kept, dropped, counters = run_step(LineDedup(max_docs=1, min_line_chars=5), docs)
+    kept, dropped, counters, _ = run_step(LineDedup(max_docs=1, min_line_chars=5), docs)
     assert dropped == {"d": "line_dedup_empty"}
     assert kept["a"][0].startswith(nav)  # smallest id keeps the navigation line
     assert nav not in kept["b"][0] and cookie in kept["b"][0]  # "b" is the smallest id with the cookie line
@@ -30,5 +30,5 @@ def test_repeated_lines_kept_in_smallest_id_only(shared_data):
 def test_lines_in_few_documents_stay_with_a_higher_limit(shared_data):
     body = texts(shared_data, EN, 1, max_chars=500)[0]
     docs = [doc("a", "shared line here\n" + body), doc("b", "shared line here\nother text")]
-    kept, dropped, _ = run_step(LineDedup(max_docs=2), docs)
+    kept, dropped, _, _ = run_step(LineDedup(max_docs=2), docs)
     assert not dropped and kept["b"][0] == "shared line here\nother text"

@@ -30,9 +30,13 @@ EXPECTED_SIZES = {"en0": 3, "en1": 3, "en2": 1, "en3": 1, "en4": 1, "en4o": 1, "
 
 @pytest.mark.parametrize("verify", [False, True])
 def test_near_duplicates_known_answers(shared_data, verify):
-    kept, dropped, counters = run_step(MinHashDedup(verify_jaccard=verify, max_rounds=4), _corpus(shared_data))
+    kept, dropped, counters, dropped_extra = run_step(MinHashDedup(verify_jaccard=verify, max_rounds=4),
+                                                      _corpus(shared_data))
     assert dropped == EXPECTED_DROPPED
     assert {k: v[1]["minhash_cluster_size"] for k, v in kept.items()} == EXPECTED_SIZES
+    assert kept["en0"][1]["minhash_cluster_id"] == "en0" and kept["en2"][1]["minhash_cluster_id"] is None
+    assert {k: v["minhash_cluster_id"] for k, v in dropped_extra.items()} == {
+        "en0a": "en0", "en0b": "en0", "en1c": "en1", "en1d": "en1", "zh0b": "zh0"}
     assert counters[("minhash_dedup", "kept")] == len(EXPECTED_SIZES)
     assert counters[("minhash_dedup", "dropped:near_duplicate")] == len(EXPECTED_DROPPED)
     assert counters[("minhash_dedup", "docs_without_shingles")] == 1
@@ -46,7 +50,7 @@ def test_bands_rows_from_threshold_and_bad_settings():
 
 
 def test_same_survivors_with_two_workers(shared_data):
-    kept, dropped, _ = run_step(MinHashDedup(max_rounds=4), _corpus(shared_data),
+    kept, dropped, _, _ = run_step(MinHashDedup(max_rounds=4), _corpus(shared_data),
                                 ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
     assert dropped == EXPECTED_DROPPED
     assert {k: v[1]["minhash_cluster_size"] for k, v in kept.items()} == EXPECTED_SIZES
