@@ -44,6 +44,9 @@ class ChineseQuality(Filter):
     # Word list files (LDNOOBW zh, ChineseWebText's sensitive words); empty = rule off.
     sensitive_word_lists: tuple[str, ...] = ()
     max_sensitive_per_line: float = 0.5
+    # Shorter list entries are skipped: a single character (LDNOOBW zh has 性, 奶) matches inside
+    # ordinary words (可能性, 牛奶) when text has no word boundaries.
+    min_sensitive_word_chars: int = 2
 
     def __post_init__(self):
         object.__setattr__(self, "terminal_punct", tuple(self.terminal_punct))
@@ -56,7 +59,8 @@ class ChineseQuality(Filter):
     def load(self) -> None:
         """Read the word lists (once per worker, from ``Step.setup``)."""
         if self.sensitive_word_lists and self._matcher is None:
-            object.__setattr__(self, "_matcher", SubstringMatcher.from_files(self.sensitive_word_lists))
+            object.__setattr__(self, "_matcher", SubstringMatcher.from_files(
+                self.sensitive_word_lists, self.min_sensitive_word_chars))
 
     def score(self, stats: TextStats) -> dict[str, float]:
         chars = len(stats.text)

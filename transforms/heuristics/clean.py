@@ -1,8 +1,8 @@
 """Cleaning before filtering: Unicode NFKC, whitespace, and boilerplate line removal.
 
-NFKC folds full-width forms and compatibility characters (as CCNet and FineWeb-2 normalise before
-hashing and scoring); note it maps Chinese ``，！？：；`` to ASCII and ``…`` to ``...``, so the
-Chinese rules accept both forms. Boilerplate lines are the site furniture that text extractors
+NFKC folds full-width letters and digits and compatibility characters (CCNet and FineWeb-2
+normalise likewise), except the full-width punctuation Chinese typography uses (``，！？：；（）…～``),
+which NFKC would turn into ASCII. Boilerplate lines are the site furniture that text extractors
 let through: cookie and JavaScript notices, copyright lines, navigation and breadcrumb lines
 (RefinedWeb, Penedo et al. 2023, sec. G.2, removes the same kinds of line). Each removed line is
 counted under its rule so the report shows what cleaning cost.
@@ -19,6 +19,10 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e
 _NEWLINES_RE = re.compile("\r\n?|[\u2028\u2029\x85]")
 _SPACES_RE = re.compile("[ \t\u00a0\u3000]+")
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
+# Chinese punctuation kept through NFKC: swapped for private-use characters and back.
+_CJK_PUNCT = "，！？：；（）…～"
+_PROTECT = str.maketrans({c: chr(0xF0000 + i) for i, c in enumerate(_CJK_PUNCT)})
+_RESTORE = str.maketrans({chr(0xF0000 + i): c for i, c in enumerate(_CJK_PUNCT)})
 
 _COOKIE_RE = re.compile(
     r"\bcookies?\b.{0,80}\b(accept|consent|agree|allow|settings|preferences|policy|browsing|experience)"
@@ -48,10 +52,10 @@ def _is_navigation(line: str, max_chars: int) -> bool:
 
 
 def normalize(text: str, nfkc: bool = True) -> str:
-    """NFKC (optional), one newline convention, no invisible characters, single spaces, no line
+    """NFKC (optional; Chinese punctuation kept), one newline convention, no invisible characters, single spaces, no line
     indentation, at most one blank line in a row."""
     if nfkc and not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text.translate(_PROTECT)).translate(_RESTORE)
     text = _INVISIBLE_RE.sub("", _NEWLINES_RE.sub("\n", text))
     text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_RUN_RE.sub("\n\n", text).strip()

@@ -145,11 +145,12 @@ class TextStats:
         return ids, lengths
 
     def ngram_char_fractions(self, top_ns: Iterable[int], dup_ns: Iterable[int]) -> dict[tuple[str, int], float]:
-        """Gopher repetition (Rae et al. 2021, App. A, Table A1), over word characters.
+        """Gopher repetition (Rae et al. 2021, App. A, Table A1), as datatrove measures it (the
+        FineWeb and FineWeb-2 thresholds were tuned on datatrove's numbers): shares of ``len(text)``.
 
-        ``("top", n)``: characters in the occurrences of the most frequent word n-gram (when it
-        occurs more than once) over all word characters. ``("dup", n)``: characters of words
-        covered by any n-gram occurring more than once, each word counted once.
+        ``("top", n)``: characters of the most frequent word n-gram (words joined by a space)
+        times its count. ``("dup", n)``: characters of the words inside n-gram occurrences that
+        repeat an earlier occurrence, each word counted once.
         """
         key = (tuple(top_ns), tuple(dup_ns))
         cache = self.__dict__.setdefault("_ngram_cache", {})
@@ -161,7 +162,7 @@ class TextStats:
         out = {("top", n): 0.0 for n in top_ns}
         out.update({("dup", n): 0.0 for n in dup_ns})
         ids, lengths = self._word_arrays
-        total = int(lengths.sum())
+        total = len(self.text)
         wanted = top_ns | dup_ns
         if not wanted or total == 0:
             return out
@@ -173,20 +174,19 @@ class TextStats:
                     hashes = hashes[:-1] * _HASH_MUL + ids[n - 1:]
                 if n not in wanted or len(hashes) == 0:
                     continue
-                _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-                occurrences = counts[inverse]
+                _, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True,
+                                                      return_counts=True)
                 starts = np.arange(len(hashes))
-                gram_chars = cum[starts + n] - cum[starts]
                 if n in top_ns:
                     best = int(counts.max())
-                    if best > 1:
-                        out[("top", n)] = best * int(gram_chars[occurrences == best].max()) / total
+                    gram_chars = cum[starts + n] - cum[starts] + (n - 1)  # words joined by spaces
+                    out[("top", n)] = best * int(gram_chars[counts[inverse] == best].max()) / total
                 if n in dup_ns:
-                    dup_starts = starts[occurrences > 1]
-                    if len(dup_starts):
+                    repeats = starts[first[inverse] < starts]
+                    if len(repeats):
                         cover = np.zeros(len(ids) + 1, dtype=np.int64)
-                        np.add.at(cover, dup_starts, 1)
-                        np.add.at(cover, dup_starts + n, -1)
+                        np.add.at(cover, repeats, 1)
+                        np.add.at(cover, repeats + n, -1)
                         covered = np.cumsum(cover[:-1]) > 0
                         out[("dup", n)] = int(lengths[covered].sum()) / total
         return out

@@ -26,19 +26,19 @@ class SubstringMatcher:
     """Finds which list words occur in a text: one pass over the text, looking up only the word
     lengths that start with each character."""
 
-    def __init__(self, words: Iterable[str]):
-        self.words = frozenset(w.lower() for w in words if w)
+    def __init__(self, words: Iterable[str], min_chars: int = 1):
+        self.words = frozenset(w.lower() for w in words if len(w) >= min_chars)
         lengths: dict[str, set[int]] = defaultdict(set)
         for w in self.words:
             lengths[w[0]].add(len(w))
         self._lengths = {c: sorted(ls) for c, ls in lengths.items()}
 
     @classmethod
-    def from_files(cls, paths: Iterable[str]) -> "SubstringMatcher":
+    def from_files(cls, paths: Iterable[str], min_chars: int = 1) -> "SubstringMatcher":
         words: list[str] = []
         for path in paths:
             words.extend(read_word_list(path))
-        return cls(words)
+        return cls(words, min_chars)
 
     def __len__(self) -> int:
         return len(self.words)

@@ -1,0 +1,94 @@
+"""Chinese rules on real Chinese text: reasons and values."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from transforms.heuristics.chinese import ChineseQuality
+from transforms.heuristics.text_stats import TextStats
+from transforms.heuristics.wordlists import SubstringMatcher, read_word_list
+
+
+def verdict(text, **cfg):
+    f = ChineseQuality(**cfg)
+    f.load()
+    values = f.score(TextStats(text))
+    return f.decide(values), values
+
+
+@pytest.fixture(scope="module")
+def zh_lists(shared_data):
+    # Read in place: the ChineseWebText list has no data license and is never copied.
+    return [str(shared_data / "lists/ldnoobw/zh.txt"), str(shared_data / "lists/zh_sensitive_words_chinesewebtext.tsv")]
+
+
+def test_real_regulation_passes(zh_law_paragraphs, zh_lists):
+    reason, v = verdict("\n".join(zh_law_paragraphs[:8]), sensitive_word_lists=zh_lists)
+    assert reason is None
+    assert v["line_punct_ratio"] == 1.0 and v["han_ratio"] > 0.8
+
+
+def test_short_doc(zh_law_paragraphs):
+    text = "".join(zh_law_paragraphs)[:150]
+    reason, v = verdict(text)
+    assert (reason, v["chars"]) == ("short_doc", 150)
+
+
+def test_low_han_ratio(cwt):
+    text = cwt["dirty"][4]  # a ChinaXiv subject listing, in English
+    reason, v = verdict(text)
+    expected = len(re.findall("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text)) / len(text)
+    assert (reason, v["han_ratio"]) == ("low_han_ratio", pytest.approx(expected))
+    assert expected < 0.3
+
+
+def test_short_lines(zh_law_paragraphs):
+    para = "".join(zh_law_paragraphs[:3]).replace(" ", "")
+    lines = [para[i:i + 6] for i in range(0, len(para), 6)]
+    reason, v = verdict("\n".join(lines))
+    assert (reason, v["mean_line_length"]) == ("short_lines", pytest.approx(len(para) / len(lines)))
+
+
+def test_line_punct_ratio(zh_law_paragraphs):
+    lines = [p.rstrip("。") for p in zh_law_paragraphs[:10]]
+    reason, v = verdict("\n".join(lines))
+    assert (reason, v["line_punct_ratio"]) == ("line_punct_ratio", 0.0)
+    lines[0] += "。"
+    lines[1] += "」"
+    assert verdict("\n".join(lines))[1]["line_punct_ratio"] == pytest.approx(0.2)
+
+
+def test_repetition(zh_law_paragraphs):
+    text = "\n".join(zh_law_paragraphs[:2] * 3)
+    reason, v = verdict(text)
+    assert reason == "repetition"
+    assert v["char_ngram_dup_ratio"] > 0.9
+
+
+def test_sensitive_words_per_line(cwt, zh_lists):
+    words = {w for path in zh_lists for w in read_word_list(path) if len(w) >= 2}
+    doc_lines = cwt["dirty"][1].split("\n")  # an article on corrupt officials fleeing abroad
+    # The first line holding each list word the article uses: a dense real excerpt.
+    lines = list(dict.fromkeys(next(line for line in doc_lines if w in line)
+                               for w in sorted(words) if any(w in line for line in doc_lines)))
+    text = "\n".join(lines)
+    found = {w for w in words if w in text}
+    reason, v = verdict(text, sensitive_word_lists=zh_lists, min_mean_line_length=0, min_line_punct_ratio=0)
+    assert v["sensitive_per_line"] == pytest.approx(len(found) / len(lines))
+    assert len(found) / len(lines) > 0.5 and reason == "sensitive_words"
+    # The whole article stays under ChineseWebText's 0.5 words per line.
+    reason, v = verdict(cwt["dirty"][1], sensitive_word_lists=zh_lists)
+    assert reason is None and 0 < v["sensitive_per_line"] <= 0.5
+    # Without lists the rule is off.
+    assert verdict(text, min_mean_line_length=0, min_line_punct_ratio=0)[1]["sensitive_per_line"] == 0.0
+
+
+def test_single_character_entries_skipped():
+    matcher = SubstringMatcher(["性", "性交", "牛奶"], min_chars=2)
+    assert matcher.found("可能性很大,牛奶很好") == {"牛奶"}
+
+
+def test_missing_list_file_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        ChineseQuality(sensitive_word_lists=[str(tmp_path / "nope.txt")])
