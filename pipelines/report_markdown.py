@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from apache_beam.io.filesystems import FileSystems
-
 from pipelines.funnel_chart import funnel_png
 
 REPORT_MD = "report.md"
@@ -73,6 +71,9 @@ def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> s
 
 def write_report_markdown(output: str, report: dict[str, Any]) -> str:
     """Write ``report.md`` and, when the run had a funnel, ``funnel.png`` under ``output``."""
+    # Imported here: `skypile release` renders the same tables without loading Beam.
+    from apache_beam.io.filesystems import FileSystems
+
     chart = None
     if report.get("funnel"):
         with FileSystems.create(FileSystems.join(output, FUNNEL_PNG)) as f:
