@@ -1,0 +1,102 @@
+"""Assemble a run from its config: tokenizer, sources, mixture loader, model and optimizer."""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import torch
+
+from model.config import ModelConfig, get_config
+from model.llama import Llama
+from train.config import TrainConfig
+from train.data import MixtureLoader, Packer
+from train.distributed import DistEnv, barrier
+from train.mixture import Sampler, Stage, build_stages, weights_at
+from train.shards import DocStream, SourceIndex, index_source
+from train.tokenizer import file_sha256, load_tokenizer, sample_texts, tokenizer_file, train_tokenizer
+
+
+def resolve_glob(pattern: str, data_dir: str | None) -> str:
+    pattern = os.path.expanduser(pattern)
+    return pattern if os.path.isabs(pattern) or not data_dir else os.path.join(data_dir, pattern)
+
+
+def index_sources(cfg: TrainConfig, data_dir: str | None) -> dict[str, SourceIndex]:
+    if not cfg.data.sources:
+        raise ValueError("data.sources is empty: name at least one glob of Parquet shards")
+    return {name: index_source(name, resolve_glob(spec.glob, data_dir)) for name, spec in cfg.data.sources.items()}
+
+
+def ensure_tokenizer(cfg: TrainConfig, out_dir: str, env: DistEnv, indexes: dict[str, SourceIndex],
+                     stages: list[Stage]) -> str:
+    """The configured tokenizer, or one trained on this run's sources into OUT/tokenizer (once).
+
+    Sources are sampled by their weight averaged over stage starts, so the vocabulary follows the mixture.
+    """
+    if cfg.tokenizer.path:
+        return tokenizer_file(cfg.tokenizer.path)
+    out = os.path.join(out_dir, "tokenizer")
+    if env.is_main and not os.path.isfile(os.path.join(out, "tokenizer.json")):
+        ratios: dict[str, float] = {}
+        for stage in stages:
+            for src, w in weights_at(stage, stage.start_step).items():
+                ratios[src] = ratios.get(src, 0.0) + w
+        groups = {name: list(indexes[name].files) for name in ratios}
+        train_tokenizer(sample_texts(groups, ratios, cfg.tokenizer.max_chars, cfg.data.text_column),
+                        cfg.tokenizer.vocab_size, out)
+    barrier(env)
+    return tokenizer_file(out)
+
+
+def build_loader(cfg: TrainConfig, env: DistEnv, indexes: dict[str, SourceIndex], stages: list[Stage],
+                 tokenizer_path: str) -> MixtureLoader:
+    tokenizer, eos_id = load_tokenizer(tokenizer_path, cfg.tokenizer.eos_token)
+    packers = {
+        name: Packer(DocStream(index, cfg.mixture.seed, env.rank, env.world_size,
+                               cfg.data.sources[name].max_epochs, cfg.data.text_column),
+                     tokenizer, eos_id, cfg.data.encode_batch)
+        for name, index in indexes.items()}
+    return MixtureLoader(packers, stages, Sampler(stages, cfg.mixture.seed), cfg.data.seq_len,
+                         cfg.train.micro_batch_size, cfg.train.grad_accum, env.rank, env.world_size)
+
+
+def plan_stages(cfg: TrainConfig, world_size: int) -> list[Stage]:
+    tokens_per_step = cfg.train.micro_batch_size * cfg.train.grad_accum * world_size * cfg.data.seq_len
+    return build_stages(cfg.mixture.stages, list(cfg.data.sources), tokens_per_step)
+
+
+def fingerprint(cfg: TrainConfig, env: DistEnv, indexes: dict[str, SourceIndex], tokenizer_path: str) -> dict:
+    """Everything that decides which tokens a step sees (max_epochs is left out: raising it is safe)."""
+    return {
+        "sources": {name: {"glob": cfg.data.sources[name].glob, **index.describe()} for name, index in indexes.items()},
+        "mixture": dataclasses.asdict(cfg.mixture) if dataclasses.is_dataclass(cfg.mixture) else cfg.mixture,
+        "seq_len": cfg.data.seq_len, "text_column": cfg.data.text_column, "encode_batch": cfg.data.encode_batch,
+        "micro_batch_size": cfg.train.micro_batch_size, "grad_accum": cfg.train.grad_accum,
+        "world_size": env.world_size, "tokenizer_sha256": file_sha256(tokenizer_path),
+    }
+
+
+def model_config(cfg: TrainConfig, vocab_size: int) -> ModelConfig:
+    multiple = max(cfg.model.vocab_multiple, 1)
+    overrides = {"vocab_size": -(-vocab_size // multiple) * multiple, "max_seq_len": cfg.data.seq_len,
+                 **cfg.model.overrides}
+    config = get_config(cfg.model.name, **overrides)
+    if config.vocab_size < vocab_size:
+        raise ValueError(f"model vocab_size {config.vocab_size} < tokenizer vocabulary {vocab_size}")
+    if config.max_seq_len < cfg.data.seq_len:
+        raise ValueError(f"model max_seq_len {config.max_seq_len} < data.seq_len {cfg.data.seq_len}")
+    return config
+
+
+def build_model(config: ModelConfig, seed: int, device: torch.device) -> Llama:
+    torch.manual_seed(seed)  # the same initial weights on every rank and every run
+    return Llama(config).to(device)
+
+
+def build_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.AdamW:
+    """AdamW; matrices decay, norm gains do not (GPT-3 / Llama practice)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": cfg.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2),
+                             eps=cfg.optim.eps, fused=device.type == "cuda")
