@@ -22,6 +22,7 @@ from pipelines.report import build_report, counters_from_result, funnel_table, w
 from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
 from transforms.io import ReadInputs, WriteRejected, WriteShards
+from transforms.score import apply_score_options
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"
@@ -77,6 +78,12 @@ def build_pipeline(p: beam.Pipeline, files: list[str], output: str, config: dict
         progress.tap_read(read)
     docs, rejected, columns, names = read["kept"], [read["rejected"]], {}, []
     for name, transform in build_steps(config):
+        check = getattr(transform, "check_columns", None)
+        if check:  # e.g. score_filter thresholds must name score columns an earlier step writes
+            try:
+                check(columns)
+            except ValueError as exc:
+                raise ConfigError(f"{name}: {exc}") from exc
         out = docs | _camel(name) >> transform
         docs = out["kept"]
         rejected.append(out["rejected"])
@@ -127,10 +134,10 @@ def run(argv: list[str]) -> dict[str, Any]:
     if not options.view_as(StandardOptions).runner:
         options.view_as(StandardOptions).runner = DEFAULT_RUNNER
     try:
-        config = load_config(args.config, args.disable)
+        config = apply_score_options(load_config(args.config, args.disable), options)
         files = match_inputs(args.input)
         check_output(args.output)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         raise CurateError(str(exc)) from exc
     p = beam.Pipeline(options=options)
     try:  # step builders check their resources (e.g. benchmark files) here, before launch

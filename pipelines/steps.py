@@ -70,6 +70,26 @@ def _dedup(cls_path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
     return build
 
 
+def _score(cfg: dict[str, Any]) -> beam.PTransform:
+    from pipelines.config import ConfigError
+    from transforms.score import ScoreDocuments
+
+    try:
+        return ScoreDocuments(**cfg)
+    except (FileNotFoundError, ValueError, TypeError) as exc:  # a missing or corrupt model fails before launch
+        raise ConfigError(f"score: {exc}") from exc
+
+
+def _score_filter(cfg: dict[str, Any]) -> beam.PTransform:
+    from pipelines.config import ConfigError
+    from transforms.score_filter import FilterOnScores, ScoreFilter
+
+    try:
+        return FilterOnScores(ScoreFilter(**cfg))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"score_filter: {exc}") from exc
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
     "url_filter": _url_filter,
     "extract": _extract,
@@ -80,6 +100,8 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
     "minhash_dedup": _dedup("transforms.dedup.near_dedup.MinHashDedup"),
     "line_dedup": _dedup("transforms.dedup.line_dedup.LineDedup"),
     "decontaminate": _decontaminate,
+    "score": _score,
+    "score_filter": _score_filter,
 }
 
 

@@ -1,0 +1,168 @@
+"""The ``score`` step: quality and toxicity scores as Parquet columns, no decisions.
+
+fastText and lexicon scorers run in one batched step (:class:`ScoreStep` through
+:class:`~transforms.apply.ApplyStep`), each model loaded once per worker process with
+``apache_beam.utils.shared.Shared``. BERT scorers run afterwards through Beam's ``RunInference``
+with :class:`BertDocumentHandler` (Beam batches, loads the model once per process, and on a GPU
+worker the classifier picks CUDA itself). Each scorer writes ``<task>_<name>`` (float32; null
+when the document is outside its languages or gate). Deciding is :mod:`transforms.score_filter`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable, Sequence
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.metrics import Metrics
+from apache_beam.ml.inference.base import ModelHandler, RunInference
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.utils import shared
+
+from transforms.apply import ApplyStep
+from transforms.document import Document
+from transforms.score_models import ScorerSpec, check_order
+from transforms.step import Step
+
+NAME = "score"
+
+
+def _with_scores(doc: Document, scores: dict[str, float]) -> Document:
+    """A copy of ``doc`` with ``scores`` added: Beam inputs must not be mutated."""
+    return dataclasses.replace(doc, extra={**doc.extra, **scores})
+
+
+def score_documents(docs: Sequence[Document], spec: ScorerSpec, model) -> list[Document]:
+    """``docs`` with ``spec.column`` set on those the scorer applies to, one model call per batch."""
+    picked = [i for i, d in enumerate(docs) if spec.applies(d)]
+    if not picked:
+        return list(docs)
+    scores = model.predict([docs[i].text for i in picked])
+    out = list(docs)
+    for i, s in zip(picked, scores):
+        out[i] = _with_scores(docs[i], {spec.column: float(s)})
+    return out
+
+
+class ScoreStep(Step):
+    """fastText and lexicon scoring on batches; never drops a document.
+
+    Models load in :meth:`setup` through one ``Shared`` handle per scorer, so every DoFn instance
+    (thread) of a worker process uses the same loaded model. Loads are counted as
+    ``score/model_loads:<column>`` (reported on the first batch, since counters are only
+    recorded while a bundle runs).
+    """
+
+    name = NAME
+
+    def __init__(self, specs: Sequence[ScorerSpec]):
+        self.specs = list(specs)
+        self.columns = {s.column: pa.float32() for s in self.specs}
+        self._handles = {s.column: shared.Shared() for s in self.specs}
+        self._models: dict[str, Any] | None = None
+        self._loaded: list[str] = []
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_models"], state["_loaded"] = None, []  # loaded models never travel (fastText cannot pickle)
+        return state
+
+    def setup(self) -> None:
+        if self._models is not None:
+            return
+        models = {}
+        for spec in self.specs:
+            def load(spec=spec):
+                self._loaded.append(spec.column)
+                return spec.load()
+
+            # The tag makes a changed model path or option load afresh instead of reusing the cache.
+            models[spec.column] = self._handles[spec.column].acquire(load, tag=repr(spec))
+        self._models = models
+
+    def process(self, doc: Document):
+        return self.process_batch([doc])[0]
+
+    def process_batch(self, docs: list[Document]) -> list[Document]:
+        self.setup()
+        while self._loaded:
+            Metrics.counter(NAME, f"model_loads:{self._loaded.pop()}").inc()
+        for spec in self.specs:
+            docs = score_documents(docs, spec, self._models[spec.column])
+        return docs
+
+
+class BertDocumentHandler(ModelHandler[Document, Document, Any]):
+    """RunInference handler: documents in, the same documents with a BERT score out.
+
+    ``load_model`` copies a remote folder to local disk and loads :class:`BertClassifier`
+    (on CUDA when the worker has a GPU). Batch sizes come from ``batch_size``.
+    """
+
+    def __init__(self, spec: ScorerSpec, batch_size: int):
+        super().__init__(min_batch_size=1, max_batch_size=batch_size)
+        self.spec = spec
+
+    def load_model(self):
+        return self.spec.load()
+
+    def run_inference(self, batch: Sequence[Document], model, inference_args=None) -> Iterable[Document]:
+        return score_documents(batch, self.spec, model)
+
+    def get_num_bytes(self, batch: Sequence[Document]) -> int:
+        return sum(len(d.text or "") for d in batch)
+
+    def get_metrics_namespace(self) -> str:
+        return f"{NAME}_{self.spec.column}"
+
+
+class ScoreDocuments(beam.PTransform):
+    """``docs -> {"kept": scored docs, "rejected": (empty)}``; ``columns`` lists the score columns.
+
+    ``validate()`` runs at construction, so a missing or corrupt model stops ``skypile curate``
+    before the pipeline launches.
+    """
+
+    def __init__(self, scorers: Sequence[dict[str, Any]], batch_size: int = 64):
+        super().__init__()
+        self.specs = [ScorerSpec.from_config(dict(s)) for s in scorers]
+        check_order(self.specs)
+        for spec in self.specs:
+            spec.validate()
+        self.batch_size = batch_size
+        self.columns = {s.column: pa.float32() for s in self.specs}
+
+    def expand(self, docs):
+        inline = [s for s in self.specs if s.kind != "bert"]
+        out = docs | "ScoreInline" >> ApplyStep(ScoreStep(inline), batch_size=self.batch_size)
+        scored = out["kept"]
+        for spec in self.specs:
+            if spec.kind == "bert":
+                label = "".join(p.capitalize() for p in spec.column.split("_"))
+                scored = scored | f"Score{label}" >> RunInference(BertDocumentHandler(spec, self.batch_size))
+        return {"kept": scored, "rejected": out["rejected"]}
+
+
+class ScoreOptions(PipelineOptions):
+    """``--score_model NAME=PATH`` overrides a configured scorer's path (repeatable), so a job can
+    point at models in ``gs://`` without editing the config."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--score_model", action="append", default=[], metavar="NAME=PATH",
+                            help="path of the score.scorers entry NAME (repeatable)")
+
+
+def apply_score_options(config: dict[str, Any], options: PipelineOptions) -> dict[str, Any]:
+    """``config`` with ``--score_model`` paths applied; an unknown NAME is an error."""
+    overrides = options.view_as(ScoreOptions).score_model or []
+    scorers = config.get(NAME, {}).get("scorers") or []
+    by_name = {s.get("name"): s for s in scorers}
+    for item in overrides:
+        name, sep, path = item.partition("=")
+        if not sep or not path:
+            raise ValueError(f"--score_model {item!r}: expected NAME=PATH")
+        if name not in by_name:
+            raise ValueError(f"--score_model {name}: no such scorer in score.scorers ({sorted(by_name)})")
+        by_name[name]["path"] = path
+    return config
