@@ -26,7 +26,9 @@ def test_curate_real_warcs_accounts_for_every_record(tmp_path, shared_data):
     assert report["records_in"] == report["kept"] + sum(report["dropped"].values())
     assert report["balanced"] is True
     assert report["records_in"] == 132  # 44 pages x (request, response, metadata)
-    assert report["dropped"]["warc_not_response"] == 79
+    # requests, metadata, warcinfo; the 4 resource records are read and dropped as non-HTML
+    assert report["dropped"]["read_not_response"] == 75
+    assert report["dropped"]["read_non_html"] == 4
     zh = pq.read_table(out / "data/zh").to_pylist()
     en = pq.read_table(out / "data/en").to_pylist()
     assert len(zh) + len(en) == report["kept"]
