@@ -9,6 +9,7 @@ CORE = [
     "warcio>=1.7",
     "trafilatura>=2.0",
     "resiliparse>=0.14",
+    "fastwarc>=0.14",  # LZ4/zstd WARC decompression (also a resiliparse dependency)
     "fasttext-numpy2>=0.10",
     "langdetect>=1.0.9",
     "charset-normalizer>=3",
