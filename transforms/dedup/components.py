@@ -100,7 +100,8 @@ class FailUnsettledFn(beam.DoFn):
 
 
 class _LargeStarRound(beam.PTransform):
-    """One large-star step: ``{"edges": (v, m) edges, "unsettled": singleton count}``; rounds that
+    """One large-star step: ``{"edges": (v, m) edges, "unsettled": count}`` (no element when no
+    node is unsettled: ``without_defaults`` spares the local runner a stage per round); rounds that
     found unsettled nodes are counted in ``namespace`` (none for the final check)."""
 
     def __init__(self, namespace: str | None):
@@ -113,7 +114,7 @@ class _LargeStarRound(beam.PTransform):
                 | "Neighbourhoods" >> beam.GroupByKey()
                 | "LargeStar" >> beam.ParDo(LargeStarFn()).with_output_types(_EDGE).with_outputs(_UNSETTLED, main="edges"))
         unsettled = (outs[_UNSETTLED]
-                     | "CountUnsettled" >> beam.CombineGlobally(sum))
+                     | "CountUnsettled" >> beam.CombineGlobally(sum).without_defaults())
         if self.namespace:
             unsettled = unsettled | "CountRound" >> beam.ParDo(CountRoundFn(self.namespace))
         return {"edges": outs.edges, "unsettled": unsettled}
@@ -139,7 +140,7 @@ class ConnectedComponents(beam.PTransform):
         for r in range(1, self.max_rounds + 1):
             large = active | f"Round{r}Large" >> _LargeStarRound(self.namespace)
             gated = large["edges"] | f"Round{r}Gate" >> beam.ParDo(
-                GateFn(), beam.pvalue.AsSingleton(large["unsettled"])).with_output_types(_EDGE).with_outputs("done", main="active")
+                GateFn(), beam.pvalue.AsSingleton(large["unsettled"], default_value=0)).with_output_types(_EDGE).with_outputs("done", main="active")
             done.append(gated.done)
             active = (gated.active
                       | f"Round{r}Smaller" >> beam.GroupByKey()
