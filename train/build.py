@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
+import sys
 
 import torch
 
@@ -22,9 +24,17 @@ def resolve_glob(pattern: str, data_dir: str | None) -> str:
 
 
 def index_sources(cfg: TrainConfig, data_dir: str | None) -> dict[str, SourceIndex]:
+    """Index every source; an optional one without files is left out (and said so on stderr)."""
     if not cfg.data.sources:
         raise ValueError("data.sources is empty: name at least one glob of Parquet shards")
-    return {name: index_source(name, resolve_glob(spec.glob, data_dir)) for name, spec in cfg.data.sources.items()}
+    indexes = {}
+    for name, spec in cfg.data.sources.items():
+        pattern = resolve_glob(spec.glob, data_dir)
+        if spec.optional and not glob.glob(pattern, recursive=True):
+            print(f"skypile train: optional source {name!r} ({pattern}) has no files: left out", file=sys.stderr)
+            continue
+        indexes[name] = index_source(name, pattern)
+    return indexes
 
 
 def ensure_tokenizer(cfg: TrainConfig, out_dir: str, env: DistEnv, indexes: dict[str, SourceIndex],
@@ -60,16 +70,21 @@ def build_loader(cfg: TrainConfig, env: DistEnv, indexes: dict[str, SourceIndex]
                          cfg.train.micro_batch_size, cfg.train.grad_accum, env.rank, env.world_size)
 
 
-def plan_stages(cfg: TrainConfig, world_size: int) -> list[Stage]:
+def plan_stages(cfg: TrainConfig, world_size: int, present: list[str] | None = None) -> list[Stage]:
+    """Stages in optimizer steps; weights of optional sources absent from ``present`` are dropped."""
     tokens_per_step = cfg.train.micro_batch_size * cfg.train.grad_accum * world_size * cfg.data.seq_len
-    return build_stages(cfg.mixture.stages, list(cfg.data.sources), tokens_per_step)
+    present = list(cfg.data.sources) if present is None else present
+    absent = set(cfg.data.sources) - set(present)
+    specs = [dataclasses.replace(s, weights={k: w for k, w in s.weights.items() if k not in absent})
+             for s in cfg.mixture.stages]
+    return build_stages(specs, present, tokens_per_step)
 
 
 def fingerprint(cfg: TrainConfig, env: DistEnv, indexes: dict[str, SourceIndex], tokenizer_path: str) -> dict:
     """Everything that decides which tokens a step sees (max_epochs is left out: raising it is safe)."""
     return {
         "sources": {name: {"glob": cfg.data.sources[name].glob, **index.describe()} for name, index in indexes.items()},
-        "mixture": dataclasses.asdict(cfg.mixture) if dataclasses.is_dataclass(cfg.mixture) else cfg.mixture,
+        "mixture": {"seed": cfg.mixture.seed, "stages": [dataclasses.asdict(s) for s in cfg.mixture.stages]},
         "seq_len": cfg.data.seq_len, "text_column": cfg.data.text_column, "encode_batch": cfg.data.encode_batch,
         "micro_batch_size": cfg.train.micro_batch_size, "grad_accum": cfg.train.grad_accum,
         "world_size": env.world_size, "tokenizer_sha256": file_sha256(tokenizer_path),

@@ -41,6 +41,9 @@ class SourceSpec:
     glob: str
     # Passes over this source allowed before training stops with a clear error (repetition cap).
     max_epochs: int = 1
+    # An optional source whose glob matches nothing is left out of the run, its weights dropped
+    # from every stage (e.g. a language the curated output happens not to have).
+    optional: bool = False
 
 
 @dataclass

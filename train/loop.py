@@ -65,7 +65,7 @@ class Trainer:
             torch.set_num_threads(cfg.train.threads)
         os.makedirs(out_dir, exist_ok=True)
         indexes = build.index_sources(cfg, data_dir)
-        self.stages = build.plan_stages(cfg, env.world_size)
+        self.stages = build.plan_stages(cfg, env.world_size, list(indexes))
         self.total_steps = self.stages[-1].end_step
         self.tokenizer_path = build.ensure_tokenizer(cfg, out_dir, env, indexes, self.stages)
         self.loader = build.build_loader(cfg, env, indexes, self.stages, self.tokenizer_path)
