@@ -36,11 +36,17 @@ def tokenize(text: str) -> str:
 
 
 def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, quantize: bool = False,
-                   seed: int = 0, threads: int = 1, **params) -> str:
+                   quantize_cutoff: int = 0, seed: int = 0, threads: int = 1, **params) -> str:
     """Train a binary model on ``texts`` (label 1 = positive) and save it to ``out``.
 
-    ``threads=1`` by default: fastText's Hogwild SGD is only reproducible on one thread.
+    ``threads=1`` by default (Hogwild SGD on more threads is order-dependent). Even on one
+    thread, fasttext-numpy2 0.10 trains slightly different models from run to run here, and
+    with ``bucket`` 10000 most runs hit "Encountered NaN" (never seen at 20000 or more), which
+    points at an uninitialised read in the C++ library. So: buckets below 20000 are refused, a
+    NaN run is retried (up to 3 times), and scoring, not training, is what is deterministic.
     """
+    if params.get("bucket", 2_000_000) < 20_000:
+        raise ValueError("fastText bucket must be >= 20000 (smaller values diverge to NaN)")
     import fasttext
 
     opts = {**DEFAULT_TRAIN, **params}
@@ -51,10 +57,17 @@ def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, qua
         train_file = f.name
     try:
         fasttext.FastText.eprint = lambda *a, **k: None
-        model = fasttext.train_supervised(input=train_file, seed=seed, thread=threads, verbose=0, **opts)
+        for attempt in range(3):
+            try:
+                model = fasttext.train_supervised(input=train_file, seed=seed, thread=threads, verbose=0, **opts)
+                break
+            except RuntimeError as exc:
+                if "NaN" not in str(exc) or attempt == 2:
+                    raise
         if quantize:
-            # Product quantization, as in fastText's .ftz models: ~10x smaller, same labels.
-            model.quantize(input=train_file, retrain=False, qnorm=True, cutoff=0)
+            # Product quantization, as in fastText's .ftz models: ~10x smaller, same labels;
+            # cutoff > 0 keeps only that many embedding rows (by norm), smaller and faster still.
+            model.quantize(input=train_file, retrain=False, qnorm=True, cutoff=quantize_cutoff)
     finally:
         os.unlink(train_file)
     model.save_model(out)

@@ -1,0 +1,83 @@
+"""fastText classifiers trained on real Surge toxicity labels inside the test (seconds)."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from classifiers.base import ModelFileError, load_classifier
+from classifiers.fasttext_format import check_fasttext_file
+from classifiers.fasttext_model import FastTextClassifier, tokenize, train_fasttext
+from classifiers.metrics import binary_metrics
+from tests.classifiers.fixtures import fasttext_model, surge_split  # noqa: F401 - fixtures
+
+
+def test_learns_toxicity_on_held_out_data(fasttext_model, surge_split):
+    _, valid = surge_split
+    scores = FastTextClassifier(fasttext_model).load().predict(valid.texts)
+    assert scores.dtype == np.float32 and ((0 <= scores) & (scores <= 1)).all()
+    m = binary_metrics(valid.labels, scores)
+    # Surge is balanced: chance is F1 ~0.5. A working bag-of-n-grams model lands well above it.
+    assert m["f1"] > 0.7, m
+
+
+def test_scoring_is_deterministic(fasttext_model, surge_split):
+    _, valid = surge_split
+    a = FastTextClassifier(fasttext_model).load().predict(valid.texts)
+    b = FastTextClassifier(fasttext_model).load().predict(list(reversed(valid.texts)))[::-1]
+    assert np.array_equal(a, b)
+
+
+def test_tiny_bucket_is_refused(tmp_path, surge_split):
+    train, _ = surge_split
+    with pytest.raises(ValueError, match="bucket must be >= 20000"):
+        train_fasttext(train.texts, train.labels, str(tmp_path / "m.bin"), bucket=10_000)
+
+
+def test_empty_none_and_huge_texts_score(fasttext_model):
+    model = FastTextClassifier(fasttext_model, max_chars=1000).load()
+    huge = "word " * 2_000_000  # 10 MB, cut to 1000 characters before tokenizing
+    scores = model.predict(["", None, huge, "\n\n\t"])
+    assert len(scores) == 4 and np.isfinite(scores).all()
+    assert len(model.predict([])) == 0
+
+
+def test_cjk_is_split_into_characters():
+    assert tokenize("我爱Beam pipelines，OK!") == "我 爱 beam pipelines ， ok !"
+
+
+def test_quantized_model_keeps_its_predictions_close(tmp_path, surge_split):
+    train, valid = surge_split
+    path = train_fasttext(train.texts, train.labels, str(tmp_path / "q.ftz"), bucket=50_000, epoch=25,
+                          dim=32, quantize=True, quantize_cutoff=2000)
+    check_fasttext_file(path)
+    m = binary_metrics(valid.labels, load_classifier("fasttext", path).predict(valid.texts))
+    assert m["f1"] > 0.65, m
+
+
+def test_missing_truncated_and_foreign_files_fail_clearly(tmp_path, fasttext_model):
+    with pytest.raises(ModelFileError, match="not found"):
+        FastTextClassifier(str(tmp_path / "none.bin")).load()
+    truncated = tmp_path / "trunc.bin"
+    truncated.write_bytes(open(fasttext_model, "rb").read()[:-1000])
+    with pytest.raises(ModelFileError, match="truncated"):
+        FastTextClassifier(str(truncated)).load()
+    foreign = tmp_path / "foreign.bin"
+    foreign.write_bytes(b"PK\x03\x04 not a model")
+    with pytest.raises(ModelFileError, match="bad header"):
+        FastTextClassifier(str(foreign)).load()
+    padded = tmp_path / "padded.bin"
+    shutil.copy(fasttext_model, padded)
+    with open(padded, "ab") as f:
+        f.write(b"junk")
+    with pytest.raises(ModelFileError, match="trailing bytes"):
+        check_fasttext_file(str(padded))
+
+
+def test_model_without_skypile_labels_is_refused(shared_data):
+    # lid.176 is a real fastText model, but not a binary classifier with __label__1.
+    from transforms.langid import bundled_lid_model
+
+    with pytest.raises(ModelFileError, match="no __label__1"):
+        FastTextClassifier(bundled_lid_model()).load()
