@@ -1,0 +1,122 @@
+"""Extraction quality against the ground truth in ../shared/data/html, for both extractors.
+
+Runs our ``Extract`` step's extractors (with the default ``extract`` config) on each page, after our
+charset decoding, and prints one Markdown table:
+
+- scrapinghub_aeb: bag-of-tokens precision / recall / F1 of the text against ``articleBody``
+  (whitespace tokens, the measure of the article-extraction-benchmark);
+- trafilatura_eval: snippet precision / recall / F1 as trafilatura's own evaluation computes them
+  (a ``with`` snippet found is a true positive, missing a false negative; a ``without`` snippet found
+  is a false positive);
+- zh_content_extraction: bag-of-characters precision / recall / F1 against ``cleaned.txt`` (CJK has no
+  spaces; whitespace ignored);
+- mozilla_readability: bag-of-tokens against the text of ``expected.html``.
+
+Scores are micro-averaged over pages (sums of matches over sums of lengths). Pages an extractor
+returns nothing for count with zero recall.
+
+    .venv/bin/python bench/extract_quality.py [--data ../shared/data/html] [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipelines.config import load_defaults  # noqa: E402
+from transforms.charset import decode_html  # noqa: E402
+from transforms.extract import ResiliparseExtractor, TrafilaturaExtractor  # noqa: E402
+
+
+def bag_overlap(pred: list[str], gold: list[str]) -> tuple[int, int, int]:
+    """(matches, len(pred), len(gold)) of two multisets."""
+    p, g = collections.Counter(pred), collections.Counter(gold)
+    return sum((p & g).values()), len(pred), len(gold)
+
+
+def prf(match: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    precision = match / n_pred if n_pred else 0.0
+    recall = match / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _read(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+def _normspace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cases(data: Path, limit: int | None):
+    """(set, html bytes, gold) for every page; gold is a token list, char list, or snippets."""
+    truth = json.loads((data / "scrapinghub_aeb/ground-truth.json").read_text(encoding="utf-8"))
+    for page_id, entry in sorted(truth.items())[:limit]:
+        yield "scrapinghub_aeb", _read(data / f"scrapinghub_aeb/html/{page_id}.html.gz"), entry["articleBody"].split()
+    evaldata = json.loads((data / "trafilatura_eval/evaldata.json").read_text(encoding="utf-8"))
+    for _, entry in sorted(evaldata.items())[:limit]:
+        path = data / "trafilatura_eval/html" / (entry["file"] + ".gz")
+        if path.exists():
+            yield "trafilatura_eval", _read(path), (entry.get("with", []), entry.get("without", []))
+    for page in sorted((data / "zh_content_extraction").iterdir())[:limit]:
+        gold = (page / "cleaned.txt").read_text(encoding="utf-8")
+        yield "zh_content_extraction", _read(page / "original.html.gz"), [c for c in gold if not c.isspace()]
+    from resiliparse.extract.html2text import extract_plain_text
+
+    for page in sorted((data / "mozilla_readability").iterdir())[:limit]:
+        expected = decode_html(_read(page / "expected.html.gz"))[0]
+        yield "mozilla_readability", _read(page / "source.html.gz"), extract_plain_text(expected).split()
+
+
+def score(kind: str, text: str, gold) -> tuple[int, int, int]:
+    if kind == "trafilatura_eval":
+        with_, without = gold
+        norm = _normspace(text)
+        tp = sum(1 for s in with_ if _normspace(s) in norm)
+        fp = sum(1 for s in without if _normspace(s) in norm)
+        return tp, tp + fp, len(with_)
+    if kind == "zh_content_extraction":
+        return bag_overlap([c for c in text if not c.isspace()], gold)
+    return bag_overlap(text.split(), gold)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/html"))
+    ap.add_argument("--limit", type=int, default=None, help="pages per set (default: all)")
+    args = ap.parse_args(argv)
+    settings = {k: v for k, v in load_defaults()["extract"].items()
+                if k in ("favor_precision", "include_comments", "include_tables", "deduplicate")}
+    extractors = {"trafilatura": TrafilaturaExtractor(**settings), "resiliparse": ResiliparseExtractor()}
+    totals: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
+    for kind, payload, gold in cases(Path(args.data), args.limit):
+        html = decode_html(payload)[0]
+        for name, extract in extractors.items():
+            t0 = time.process_time()
+            text = extract(html) or ""
+            elapsed = time.process_time() - t0
+            m, p, g = score(kind, text, gold)
+            row = totals[(kind, name)]
+            row[0] += m
+            row[1] += p
+            row[2] += g
+            row[3] += 1
+            row[4] += elapsed
+            row[5] += 0 if text.strip() else 1
+    print("| set | extractor | pages | empty | precision | recall | F1 | CPU ms/page |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (kind, name), (m, p, g, n, secs, empty) in sorted(totals.items()):
+        precision, recall, f1 = prf(m, p, g)
+        print(f"| {kind} | {name} | {n} | {empty} | {precision:.3f} | {recall:.3f} | {f1:.3f} | {1000 * secs / n:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
