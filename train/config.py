@@ -133,6 +133,11 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
         typ = next(t for t in typing.get_args(typ) if t is not type(None))
     if dataclasses.is_dataclass(typ):
         return _build(typ, value, where)
+    if typ in (int, float) and isinstance(value, str):
+        try:
+            value = float(value)  # YAML 1.1 reads 1e-3 and 2e6 (no dot) as strings
+        except ValueError:
+            pass
     if typ is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if typ is int and isinstance(value, float) and value.is_integer():
