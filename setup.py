@@ -15,6 +15,7 @@ CORE = [
     "charset-normalizer>=3",
     "datasketch>=1.6",
     "jieba>=0.42",
+    "rjieba>=0.2.2",  # jieba-rs: jieba's segmentation (same dictionary, same cuts), ~10x faster
     "opencc-python-reimplemented>=0.1.7",
     "pyarrow>=14,<26",
     "numpy>=1.26,<2.5",

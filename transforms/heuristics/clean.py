@@ -34,6 +34,8 @@ _SCRIPT_RE = re.compile(
     re.IGNORECASE)
 _COPYRIGHT_RE = re.compile(r"^(©|\(c\)|copyright\b)|all rights reserved|版权所有|©\s*\d{4}|\bcopyright\s*©?\s*\d{4}",
                            re.IGNORECASE)
+_COPYRIGHT_KEYS = ("©", "(c)", "copyright", "rights reserved", "版权所有")
+_NAV_SEPARATORS = frozenset("|»›>•:")
 _NAV_SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|>>|>|•|::)\s*")
 _NAV_PREFIX_RE = re.compile(
     r"^(当前位置|您的位置|你的位置|所在位置|上一篇|下一篇|上一页|下一页|返回顶部|返回首页|返回列表|分享到|扫一扫|"
@@ -46,6 +48,8 @@ BOILERPLATE_RULES = ("cookie", "javascript", "copyright", "navigation")
 def _is_navigation(line: str, max_chars: int) -> bool:
     if _NAV_PREFIX_RE.match(line) and len(line) <= max_chars:
         return True
+    if _NAV_SEPARATORS.isdisjoint(line):
+        return False
     parts = [p for p in _NAV_SEPARATORS_RE.split(line) if p]
     # Menus and breadcrumbs: three or more short items joined by separators ("Home | News | About").
     return len(parts) >= 3 and all(len(p) <= 24 and len(p.split()) <= 3 for p in parts)
@@ -81,12 +85,14 @@ class Cleaner:
     def line_rule(self, line: str) -> str | None:
         if not line or len(line) > self.max_boilerplate_chars:
             return None
+        lower = line.lower()
         for rule in self.boilerplate:
-            if rule == "cookie" and _COOKIE_RE.search(line):
+            # Substring checks first: most lines never reach a regular expression.
+            if rule == "cookie" and "cookie" in lower and _COOKIE_RE.search(line):
                 return "boilerplate_cookie"
-            if rule == "javascript" and _SCRIPT_RE.search(line):
+            if rule == "javascript" and "javascript" in lower and _SCRIPT_RE.search(line):
                 return "boilerplate_javascript"
-            if rule == "copyright" and _COPYRIGHT_RE.search(line):
+            if rule == "copyright" and any(k in lower for k in _COPYRIGHT_KEYS) and _COPYRIGHT_RE.search(line):
                 return "boilerplate_copyright"
             if rule == "navigation" and _is_navigation(line, self.max_boilerplate_chars):
                 return "boilerplate_navigation"

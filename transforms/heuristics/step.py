@@ -11,7 +11,6 @@ namespace (``pipelines/report.py`` sums them into report.json).
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections import Counter
 from typing import Any, Callable, Mapping
 
@@ -87,10 +86,7 @@ class Heuristics(Step):
             for f in rules.filters:
                 f.load()
         if self.zh_words == "jieba" and "zh" in self.rules:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
+            jieba_tokens("预热")  # load the dictionary now, not inside the first document
         if self.zh_to_simplified:
             from opencc import OpenCC
 
@@ -101,9 +97,8 @@ class Heuristics(Step):
     def language_of(self, doc: Document) -> str:
         if doc.lang in self.rules:
             return doc.lang
-        text = doc.text
-        non_space = len(text) - sum(1 for c in text if c.isspace())
-        is_zh = non_space and han_chars(text) / non_space >= MIN_HAN_SHARE_FOR_ZH
+        non_space = len("".join(doc.text.split()))
+        is_zh = non_space and han_chars(doc.text) / non_space >= MIN_HAN_SHARE_FOR_ZH
         return self.fallback_zh if is_zh else self.fallback_other
 
     def clean(self, text: str, lang: str) -> str:
