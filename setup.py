@@ -20,6 +20,8 @@ CORE = [
     "pyarrow>=14,<26",
     "numpy>=1.26,<2.5",
     "pyyaml>=6",
+    # the fused MinHash kernel (transforms/dedup/minhash_kernel.py); NumPy fallback without it
+    "numba>=0.60",
     # report.md's funnel chart, and `skypile release --push`.
     "matplotlib>=3.8",
     "huggingface_hub>=0.25",

@@ -4,10 +4,10 @@ datasketch (``minhash.py``) hashes each shingle with the first 4 bytes of SHA-1 
 draws the permutation parameters ``a in [1, p)``, ``b in [0, p)`` pairwise from
 ``np.random.RandomState(seed)``, and keeps ``min(((a * h + b) mod 2^64) mod p) & (2^32 - 1)`` per
 permutation, with ``p = 2^61 - 1`` (Mersenne prime; Broder 1997, universal hashing). We compute the
-same values over a whole batch of documents at once: all shingle hashes concatenated, permuted in
-cache-sized chunks, and reduced per document with ``np.minimum.reduceat``. The modulo uses the
-Mersenne identity ``x mod p = (x & p) + (x >> 61)`` (then one conditional subtraction), about
-2.5x faster than NumPy's integer division.
+same values over a whole batch of documents at once: with Numba, one fused loop
+(:mod:`.minhash_kernel`); without it, all shingle hashes concatenated, permuted in cache-sized
+chunks and reduced per document with ``np.minimum.reduceat``. Both use the Mersenne identity
+``x mod p = (x & p) + (x >> 61)`` (then one conditional subtraction) instead of a division.
 """
 from __future__ import annotations
 
@@ -71,7 +71,20 @@ class MinHasher:
         return self.signatures([hashes])[0]
 
     def signatures(self, hash_lists: Sequence[np.ndarray]) -> np.ndarray:
-        """``(len(hash_lists), num_perm)`` uint64 signatures of a batch of documents."""
+        """``(len(hash_lists), num_perm)`` uint64 signatures of a batch of documents, with the
+        fused Numba kernel when Numba is installed, else with NumPy (the same values)."""
+        kernel = _fused_kernel()
+        if kernel is None:
+            return self.signatures_numpy(hash_lists)
+        out = np.full((len(hash_lists), self.num_perm), MAX_HASH, dtype=np.uint64)
+        offsets = np.zeros(len(hash_lists) + 1, dtype=np.int64)
+        np.cumsum([len(h) for h in hash_lists], out=offsets[1:])
+        hashes = np.concatenate(hash_lists) if hash_lists else np.zeros(0, dtype=np.uint64)
+        kernel(hashes.astype(np.uint64, copy=False), offsets, self.a, self.b, out)
+        return out
+
+    def signatures_numpy(self, hash_lists: Sequence[np.ndarray]) -> np.ndarray:
+        """:meth:`signatures` in NumPy only: chunks of rows permuted, reduced per document."""
         out = np.full((len(hash_lists), self.num_perm), MAX_HASH, dtype=np.uint64)
         group: list[int] = []
         rows = 0
@@ -96,6 +109,16 @@ class MinHasher:
         offsets = np.zeros(len(parts), dtype=np.intp)
         np.cumsum([len(p) for p in parts[:-1]], out=offsets[1:])
         out[group] = np.minimum.reduceat(self._permute(np.concatenate(parts)), offsets, axis=0)
+
+
+@functools.lru_cache(maxsize=1)
+def _fused_kernel():
+    """The Numba kernel, or None without Numba (an optional speed-up, not a requirement)."""
+    try:
+        from transforms.dedup.minhash_kernel import permute_min
+    except ImportError:
+        return None
+    return permute_min
 
 
 def jaccard(hashes_a: np.ndarray, hashes_b: np.ndarray) -> float:

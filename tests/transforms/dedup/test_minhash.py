@@ -28,7 +28,9 @@ def test_english_gets_word_and_chinese_character_shingles(shared_data):
 def test_signatures_match_datasketch_bit_for_bit(shared_data, num_perm, seed):
     docs = texts(shared_data, EN, 6) + texts(shared_data, ZH, 6) + ["tiny"]
     sets = [shingles(t) for t in docs]
-    ours = MinHasher(num_perm, seed).signatures([hash_shingles(s) for s in sets])
+    hashes = [hash_shingles(s) for s in sets]
+    ours = MinHasher(num_perm, seed).signatures(hashes)
+    np.testing.assert_array_equal(MinHasher(num_perm, seed).signatures_numpy(hashes), ours)  # both paths
     for row, shingle_set in zip(ours, sets):
         m = MinHash(num_perm=num_perm, seed=seed, scheme="legacy")
         m.update_batch([s.encode("utf-8") for s in shingle_set])
@@ -39,6 +41,13 @@ def test_signatures_match_datasketch_bit_for_bit(shared_data, num_perm, seed):
     m = MinHash(num_perm=num_perm, seed=seed, scheme="legacy")
     m.update_batch([s.encode("utf-8") for shingle_set in sets for s in shingle_set])
     np.testing.assert_array_equal(MinHasher(num_perm, seed).signature(big), m.hashvalues)
+    np.testing.assert_array_equal(MinHasher(num_perm, seed).signatures_numpy([big])[0], m.hashvalues)
+
+
+def test_fused_kernel_is_in_use():
+    from transforms.dedup.minhash import _fused_kernel
+
+    assert _fused_kernel() is not None  # numba is a core dependency (setup.py)
 
 
 def test_signature_similarity_tracks_jaccard(shared_data):
