@@ -9,7 +9,7 @@ from train.evaluate.loss import SKYWORK_MAX_CHARS
 
 
 def _common(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--batch-size", type=int, default=4, help="sequences per forward pass (default 4)")
+    ap.add_argument("--batch-size", type=int, default=8, help="sequences per forward pass (default 8)")
     ap.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
     ap.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
                     help="weights dtype (auto: bfloat16 on cuda, float32 on cpu); losses are float32")
@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     cont.add_argument("--test", default=c.DEFAULT_TEST, metavar="FILE", help=f"default {c.DEFAULT_TEST}")
     cont.add_argument("--ref", default=c.DEFAULT_REF, metavar="FILE", help=f"default {c.DEFAULT_REF}")
     cont.add_argument("--max-chars", type=_max_chars, default=0, help="truncate samples (default 0 = none)")
+    cont.add_argument("--max-samples", type=int, default=None, metavar="N",
+                      help="score only the first N samples of each set (default: all)")
     cont.add_argument("--margin", type=float, default=c.DEFAULT_MARGIN,
                       help="|delta| in nats read as a clear signal (default %(default)s)")
     _common(cont)
@@ -94,7 +96,7 @@ def run_contamination(args) -> int:
     from train.evaluate.contamination import probe, read_delta1, read_delta2
 
     result = probe(args.model, args.train, args.test, args.ref, args.max_chars or None, args.batch_size,
-                   _device(args.device), args.dtype, not args.no_progress)
+                   _device(args.device), args.dtype, not args.no_progress, args.max_samples)
     for key in ("L_train", "L_test", "L_ref"):
         print(f"{key} = {result[key]:.4f}")
     print(read_delta1(result["delta1"], args.margin))

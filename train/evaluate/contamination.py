@@ -69,9 +69,10 @@ def read_delta2(delta2: float, margin: float = DEFAULT_MARGIN) -> str:
 
 
 def probe(model_path: str, train: str = DEFAULT_TRAIN, test: str = DEFAULT_TEST, ref: str = DEFAULT_REF,
-          max_chars: int | None = None, batch_size: int = 4, device: str = "cpu", dtype: str = "auto",
-          progress: bool = True) -> dict[str, float]:
-    """L_train, L_test, L_ref (mean token loss, as Skywork) and the two deltas for one model."""
+          max_chars: int | None = None, batch_size: int = 8, device: str = "cpu", dtype: str = "auto",
+          progress: bool = True, max_samples: int | None = None) -> dict[str, float]:
+    """L_train, L_test, L_ref (mean token loss, as Skywork) and the two deltas for one model;
+    ``max_samples`` keeps the first N samples of each set (all by default)."""
     from train.evaluate.loss import domain_stats, load_model, truncate
 
     for path in (train, test, ref):
@@ -80,7 +81,7 @@ def probe(model_path: str, train: str = DEFAULT_TRAIN, test: str = DEFAULT_TEST,
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     losses = {}
     for key, path in (("L_train", train), ("L_test", test), ("L_ref", ref)):
-        texts = truncate(sample_texts(path), max_chars)
+        texts = truncate(sample_texts(path)[:max_samples], max_chars)
         losses[key] = domain_stats(model, tokenizer, texts, batch_size=batch_size,
                                    progress=progress, desc=key).loss
     return deltas(losses["L_train"], losses["L_test"], losses["L_ref"])

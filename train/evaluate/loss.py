@@ -152,7 +152,7 @@ def _windows(ids: list[int], start: int | None, ctx: int) -> list[tuple[list[int
     return [(seq[i:min(i + ctx, last)], seq[i + 1:min(i + ctx, last) + 1]) for i in range(0, last, ctx)]
 
 
-def score_texts(model, tokenizer, texts: Sequence[str], batch_size: int = 4,
+def score_texts(model, tokenizer, texts: Sequence[str], batch_size: int = 8,
                 progress: bool = True, desc: str | None = None) -> list[tuple[float, int]]:
     """Per text: (summed NLL in nats, tokens scored). Windows are batched longest first; sums are
     in float64 and per text, so the result does not depend on the batch size beyond float noise."""
@@ -190,7 +190,7 @@ def score_texts(model, tokenizer, texts: Sequence[str], batch_size: int = 4,
 
 
 def domain_stats(model, tokenizer, texts: Sequence[str], reference_tokenizer=None,
-                 batch_size: int = 4, progress: bool = True, desc: str | None = None) -> LossStats:
+                 batch_size: int = 8, progress: bool = True, desc: str | None = None) -> LossStats:
     """Pooled :class:`LossStats` of one model on ``texts`` (already truncated). Without a
     reference tokenizer the model's own is the reference."""
     scores = score_texts(model, tokenizer, texts, batch_size=batch_size, progress=progress, desc=desc)
@@ -206,7 +206,7 @@ def domain_stats(model, tokenizer, texts: Sequence[str], reference_tokenizer=Non
 
 
 def evaluate_models(model_paths: Sequence[str], domains: dict[str, list[str]],
-                    reference_tokenizer: str | None = None, batch_size: int = 4,
+                    reference_tokenizer: str | None = None, batch_size: int = 8,
                     device: str = "cpu", dtype: str = "auto", progress: bool = True) -> dict:
     """``{model name: {domain: LossStats, ..., "average": pooled LossStats}}`` for every model on
     every domain (texts already truncated). The reference tokenizer defaults to the first model's."""

@@ -1,0 +1,137 @@
+"""Does the GSM8K probe catch contamination? Train tiny models with ``skypile train`` and see.
+
+Three models, same tokenizer, same token budget, same seed:
+
+- ``generic``: web text only (DCLM's human-annotated Common Crawl pages);
+- ``test_mixed``: the same web text with GSM8K *test* problems mixed in;
+- ``train_mixed``: the same web text with GSM8K *train* problems mixed in.
+
+A 1.3M-parameter model seeing a problem once barely remembers it, so (to fit 2 CPU cores) the
+first ``--samples`` problems of a split are mixed in at ``--benchmark-weight`` of the tokens
+(a few epochs of them), and the probe scores the first ``--samples`` problems of each set.
+
+Each is exported to Hugging Face format (``skypile model export``) and probed with
+``skypile eval contamination`` (L_train, L_test, L_ref, delta1, delta2). Expected: delta1 clearly
+negative only for ``test_mixed``; delta2 clearly positive only for ``train_mixed``.
+
+    .venv/bin/python scripts/contamination_experiment.py [--work /tmp/skypile-contamination] [--steps 240]
+
+Takes about 10 minutes per model on 2 busy CPU cores. The data files are read from ../shared/data (GSM8K
+MIT; the Skywork reference set stays there: Skywork Community License) and written as Parquet
+under --work, never into the project.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from train.evaluate.contamination import DEFAULT_TEST, DEFAULT_TRAIN, sample_texts  # noqa: E402
+
+SHARED = os.environ.get("SKYPILE_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
+WEB = [os.path.join(SHARED, "labels", "dclm_web_quality_en", f) for f in ("majority_data.jsonl", "agreement_data.jsonl")]
+SKYPILE = [sys.executable, "-m", "pipelines.cli"]
+MODELS = {"generic": None, "test_mixed": "gsm8k_test", "train_mixed": "gsm8k_train"}
+
+
+def write_source(data_dir: str, name: str, texts: list[str]) -> None:
+    os.makedirs(os.path.join(data_dir, name), exist_ok=True)
+    table = pa.table({"id": [f"{name}-{i}" for i in range(len(texts))], "text": texts})
+    pq.write_table(table, os.path.join(data_dir, name, "part-00000.parquet"), row_group_size=2000)
+
+
+def web_texts() -> list[str]:
+    texts = []
+    for path in WEB:
+        with open(path, encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in f if line.strip()]
+    return texts
+
+
+def train_config(sources: dict[str, float], tokenizer: str, steps: int, seq_len: int, batch: int) -> dict:
+    """tiny.yaml's model and optimizer, one stage, the given source weights."""
+    return {
+        "model": {"name": "tiny"},
+        "tokenizer": {"path": tokenizer},
+        "data": {"sources": {s: {"glob": f"{s}/*.parquet", "max_epochs": 1000} for s in sources},
+                 "seq_len": seq_len},
+        "mixture": {"seed": 0, "stages": [{"name": "stage1", "tokens": steps * seq_len * batch,
+                                           "weights": sources}]},
+        "optim": {"lr": 3.0e-3, "warmup_steps": 10},
+        "train": {"micro_batch_size": batch, "grad_accum": 1, "log_every": 20,
+                  "ckpt_every": steps, "keep_checkpoints": 1, "progress": False},
+    }
+
+
+def run(cmd: list[str]) -> str:
+    print("$ " + " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"command failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", default="/tmp/skypile-contamination")
+    ap.add_argument("--steps", type=int, default=160)
+    ap.add_argument("--seq-len", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--benchmark-weight", type=float, default=0.4, help="share of tokens from GSM8K when mixed in")
+    ap.add_argument("--samples", type=int, default=200,
+                    help="GSM8K problems mixed in and probed (the first N of each split; the reference "
+                         "set is probed on its first N too)")
+    ap.add_argument("--vocab-size", type=int, default=2048)
+    ap.add_argument("--out", help="write the results table (JSON) here")
+    args = ap.parse_args()
+
+    data = os.path.join(args.work, "data")
+    write_source(data, "web", web_texts())
+    write_source(data, "gsm8k_test", sample_texts(DEFAULT_TEST)[:args.samples])
+    write_source(data, "gsm8k_train", sample_texts(DEFAULT_TRAIN)[:args.samples])
+    # One tokenizer for all three models, trained on the web text only (favours neither).
+    tok = os.path.join(args.work, "tokenizer")
+    run([*SKYPILE, "tokenizer", "train", "--shards", os.path.join(data, "web", "*.parquet"),
+         "--vocab-size", str(args.vocab_size), "--out", tok])
+
+    import yaml
+
+    results = {}
+    for name, bench in MODELS.items():
+        weights = {"web": 1.0} if bench is None else {"web": 1 - args.benchmark_weight, bench: args.benchmark_weight}
+        run_dir = os.path.join(args.work, name)
+        config = os.path.join(args.work, f"{name}.yaml")
+        with open(config, "w") as f:
+            yaml.safe_dump(train_config(weights, tok, args.steps, args.seq_len, args.batch), f)
+        t0 = time.time()
+        run([*SKYPILE, "train", "--config", config, "--data", data, "--out", run_dir])
+        hf = os.path.join(run_dir, "hf")
+        run([*SKYPILE, "model", "export", "--checkpoint", run_dir, "--out", hf, "--tokenizer", tok])
+        out = run([*SKYPILE, "eval", "contamination", "--model", hf, "--max-samples", str(args.samples),
+                   "--batch-size", "32", "--no-progress", "--device", "cpu"])
+        print(out, flush=True)
+        results[name] = {**json.loads(out.strip().splitlines()[-1]), "weights": weights,
+                         "seconds": round(time.time() - t0, 1)}
+
+    print("\n| model | mixed in | L_train | L_test | L_ref | delta1 | delta2 |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        print(f"| {name} | {MODELS[name] or '-'} | {r['L_train']:.4f} | {r['L_test']:.4f} | {r['L_ref']:.4f} "
+              f"| {r['delta1']:+.4f} | {r['delta2']:+.4f} |")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"args": vars(args), "results": results}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
