@@ -91,7 +91,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--name", help="dataset name in the card (default: the --out folder name)")
     ap.add_argument("--license", default=DEFAULT_LICENSE, metavar="ID", help=f"Hub license id (default {DEFAULT_LICENSE})")
     ap.add_argument("--shard-size-mb", type=float, default=DEFAULT_SHARD_MB, metavar="N",
-                    help=f"target shard size on disk (default {DEFAULT_SHARD_MB})")
+                    help=f"target shard size, uncompressed as datasets' max_shard_size (default "
+                         f"{DEFAULT_SHARD_MB}; zstd files on disk come out several times smaller)")
     ap.add_argument("--row-group-mb", type=float, default=DEFAULT_ROW_GROUP_MB, metavar="N",
                     help=f"uncompressed row group size for streaming readers (default {DEFAULT_ROW_GROUP_MB})")
     ap.add_argument("--overwrite", action="store_true", help="replace a release already in --out")

@@ -4,8 +4,8 @@ One config per language, and per (language, source) when the corpus holds severa
 Two passes keep memory at one shard whatever the corpus size, and make the output independent of
 how the curation run split its work (worker count, shard order):
 
-1. every row goes to bucket ``hash(id) % K`` of its config, K = its estimated size / the target
-   shard size (so buckets come out near the target), in temporary Parquet files;
+1. every row goes to bucket ``hash(id) % K`` of its config, K = its uncompressed size / the
+   target shard size (so buckets come out near the target), in temporary Parquet files;
 2. each bucket is sorted by ``(id, url, text)`` and written as one shard.
 
 Shards follow what ``datasets`` itself writes (datasets/config.py, ``push_to_hub``): zstd, row
@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 MB = 1000 * 1000
-DEFAULT_SHARD_MB = 500  # datasets' MAX_SHARD_SIZE
+DEFAULT_SHARD_MB = 500  # datasets' MAX_SHARD_SIZE, uncompressed
 DEFAULT_ROW_GROUP_MB = 100  # datasets' MAX_ROW_GROUP_SIZE
 CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
 SORT_KEYS = [("id", "ascending"), ("url", "ascending"), ("text", "ascending")]
@@ -50,7 +50,7 @@ class ConfigPlan:
     source: str | None  # None: every row of the language's files
     files: list[str]
     rows: int = 0
-    est_bytes: int = 0
+    content_bytes: int = 0
     num_buckets: int = 1
 
 
@@ -71,37 +71,44 @@ def config_name(lang: str, source: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
-def _source_counts(path: str) -> dict[str, int]:
-    column = pq.read_table(path, columns=["source"]).column("source").fill_null(NO_SOURCE)
-    counts = pc.value_counts(column).to_pylist()
-    return {c["values"]: c["counts"] for c in counts}
+def _file_profile(path: str) -> dict[str, tuple[int, int]]:
+    """``{source: (rows, content bytes)}`` of one input file."""
+    out: dict[str, tuple[int, int]] = {}
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=READ_BATCH_ROWS):
+        table = pa.Table.from_batches([batch])
+        sources = table["source"].fill_null(NO_SOURCE)
+        for source in pc.unique(sources).to_pylist():
+            part = table.filter(pc.equal(sources, source))
+            rows, size = out.get(source, (0, 0))
+            out[source] = (rows + part.num_rows, size + content_bytes(part))
+    return out
 
 
 def plan_configs(corpus: str, shard_bytes: int) -> list[ConfigPlan]:
-    """Configs of ``corpus/data/<lang>/*.parquet`` with their row counts and shard counts."""
+    """Configs of ``corpus/data/<lang>/*.parquet`` with their row counts and shard counts.
+
+    Sizes are uncompressed content bytes, as ``datasets``' ``max_shard_size``: they depend on the
+    rows alone, not on how the curation run wrote and compressed its files, so the shard count
+    (and so every shard) is the same whatever the run's worker count.
+    """
     lang_dirs = sorted(d for d in glob.glob(os.path.join(corpus, "data", "*")) if os.path.isdir(d))
-    per_file: dict[str, tuple[str, int, dict[str, int]]] = {}
-    for lang_dir in lang_dirs:
-        for path in sorted(glob.glob(os.path.join(lang_dir, "*.parquet"))):
-            per_file[path] = (os.path.basename(lang_dir), os.path.getsize(path), _source_counts(path))
+    per_file = {path: (os.path.basename(lang_dir), _file_profile(path))
+                for lang_dir in lang_dirs for path in sorted(glob.glob(os.path.join(lang_dir, "*.parquet")))}
     if not per_file:
         raise ReleaseError(f"{corpus}: no Parquet shards under data/<lang>/ (is it a `skypile curate` output?)")
-    sources = sorted({s for _, _, counts in per_file.values() for s in counts})
-    split_sources = len(sources) > 1
+    split_sources = len({s for _, profile in per_file.values() for s in profile}) > 1
     plans: dict[str, ConfigPlan] = {}
-    for path, (lang, size, counts) in per_file.items():
-        total = sum(counts.values())
-        for source, rows in counts.items():
+    for path, (lang, profile) in per_file.items():
+        for source, (rows, size) in profile.items():
             key = source if split_sources else None
             name = config_name(lang, key)
             plan = plans.setdefault(name, ConfigPlan(name, lang, key, []))
             if path not in plan.files:
                 plan.files.append(path)
             plan.rows += rows
-            # Shards written the same way compress the same: the config's share of the file's bytes.
-            plan.est_bytes += size * rows // max(total, 1)
+            plan.content_bytes += size
     for plan in plans.values():
-        plan.num_buckets = max(1, math.ceil(plan.est_bytes / shard_bytes))
+        plan.num_buckets = max(1, math.ceil(plan.content_bytes / shard_bytes))
     return [plans[name] for name in sorted(plans) if plans[name].rows]
 
 
