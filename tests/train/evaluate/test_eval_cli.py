@@ -80,16 +80,16 @@ def test_readings():
 def test_eval_contamination_cli(tiny_models, shared_data, tmp_path, capsys):
     gsm = shared_data / "eval" / "gsm8k"
     train = write_jsonl(tmp_path / "train.jsonl", [json.loads(l) for l in list(open(gsm / "train.jsonl"))[:6]])
-    test = write_jsonl(tmp_path / "test.jsonl", [json.loads(l) for l in list(open(gsm / "test.jsonl"))[:6]])
+    test = write_jsonl(tmp_path / "test.jsonl", [json.loads(l) for l in list(open(gsm / "test.jsonl"))[:9]])
     model_dir = str(tiny_models["model_small"])
     rc = main(["contamination", "--model", model_dir, "--train", str(train), "--test", str(test),
-               "--max-chars", "200", "--no-progress", "--device", "cpu"])
+               "--max-chars", "200", "--max-samples", "6", "--no-progress", "--device", "cpu"])
     assert rc == 0
     lines = capsys.readouterr().out.strip().splitlines()
     result = json.loads(lines[-1])
     assert set(result) == {"L_train", "L_test", "L_ref", "delta1", "delta2"}
     model, tok = load_model(model_dir)
-    expected = {key: domain_stats(model, tok, truncate(sample_texts(path), 200), progress=False).loss
+    expected = {key: domain_stats(model, tok, truncate(sample_texts(path)[:6], 200), progress=False).loss
                 for key, path in (("L_train", str(train)), ("L_test", str(test)), ("L_ref", DEFAULT_REF))}
     for key, value in expected.items():
         assert result[key] == pytest.approx(value, rel=1e-6)
