@@ -1,0 +1,195 @@
+"""Speed and memory of ``skypile curate`` next to datatrove, on the peer kit's WARC.
+
+Input: the 4 WARC shards (2,400 real pages, 420 MB of HTML) that ``../shared/peerbench/make_warc.py``
+writes under ``$PEERBENCH_ROOT/data/shards`` (both tools split work by file). Runs, each as its own
+process, timed from start to exit (Python start-up, imports and the runner included, for both):
+
+- ours: the curation spine only (read, url_filter, extract, langid, output; later steps switched
+  off with ``--disable``), trafilatura and resiliparse, 1 worker and 2 workers
+  (``--direct_num_workers 2 --direct_running_mode multi_processing``);
+- datatrove: ``bench/datatrove_spine.py`` (WarcReader -> Trafilatura -> ParquetWriter) with 1 and 2
+  tasks, in the peer kit's datatrove venv;
+- ours on a one-page WARC: the local runner's fixed cost.
+
+docs = HTML responses the reader produced; MB/s = MB of HTML (the kit's ground truth) per second;
+CPU s = user + system time of the whole process tree; peak MB = largest sum of RSS over the process
+tree (sampled every 0.1 s). ``--profile`` also runs the trafilatura spine in-process under cProfile
+on one shard and prints where the time goes.
+
+    .venv/bin/python bench/curate_bench.py [--runs ours,datatrove,fixed] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PEERBENCH = Path(os.environ.get("PEERBENCH_ROOT") or Path(tempfile.gettempdir()) / "peerbench")
+SPINE = ("read", "url_filter", "extract", "langid", "output")
+TWO_WORKERS = ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"]
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+    return total / 2**20
+
+
+def measure(cmd: list[str], env=None) -> dict:
+    """Run ``cmd``; wall seconds, CPU seconds of the tree, peak tree RSS, last stdout line."""
+    before = os.times()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _rss_mb(_tree(proc.pid)))
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    after = os.times()
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    lines = [line for line in out.splitlines() if line.strip()]
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak, "last": lines[-1] if lines else "", "stdout": out}
+
+
+def html_megabytes() -> float:
+    total = 0
+    with open(PEERBENCH / "data/bench.groundtruth.jsonl") as f:
+        for line in f:
+            total += json.loads(line)["html_bytes"]
+    return total / 1e6
+
+
+def ours(inputs: str, out: Path, extractor: str, workers: int) -> dict:
+    from pipelines.config import load_defaults
+
+    later = [s for s in load_defaults() if s not in SPINE]
+    config = out.parent / f"bench-{extractor}.yaml"
+    config.write_text(f"extract: {{extractor: {extractor}}}\n")
+    cmd = [sys.executable, "-m", "pipelines.cli", "curate", "--input", inputs, "--output", str(out),
+           "--config", str(config), *[a for s in later for a in ("--disable", s)]]
+    if workers == 2:
+        cmd += TWO_WORKERS
+    got = measure(cmd)
+    report = json.loads((out / "report.json").read_text())
+    read = next(f for f in report["funnel"] if f["step"] == "read")
+    got.update(docs=read["kept"], docs_out=report["kept"])
+    return got
+
+
+def datatrove(shards: Path, out: Path, tasks: int) -> dict:
+    python = PEERBENCH / "venvs/datatrove/bin/python"
+    got = measure([str(python), str(ROOT / "bench/datatrove_spine.py"), "--input", str(shards),
+                   "--output", str(out), "--tasks", str(tasks)])
+    result = json.loads(got["last"])
+    got.update(docs=result["docs_in"], docs_out=result["docs_out"])
+    return got
+
+
+def profile(shard: Path, out: Path) -> None:
+    """The trafilatura spine in-process on one shard, under cProfile: cumulative time of each part."""
+    import cProfile
+    import pstats
+
+    from pipelines import curate
+    from pipelines.config import load_defaults
+
+    later = [s for s in load_defaults() if s not in SPINE]
+    argv = ["--input", str(shard), "--output", str(out), *[a for s in later for a in ("--disable", s)]]
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.runcall(curate.run, argv)
+    total = time.perf_counter() - t0
+    stats = pstats.Stats(prof)
+    parts = {
+        "read (warcio + decompression)": ("read_warc.py", "record_verdict"),
+        "charset decoding": ("charset.py", "decode_html"),
+        "trafilatura": ("extract.py", "__call__"),
+        "url filter": ("url_filter.py", "process"),
+        "language id": ("langid.py", "process"),
+        "Parquet rows + write": ("parquetio.py", "write_record"),
+    }
+    print(f"\nProfile of one shard ({shard.name}), in-process, {total:.1f} s wall:\n")
+    print("| part | cumulative s | share |")
+    print("|---|---|---|")
+    for label, (file_part, func) in parts.items():
+        cum = sum(v[3] for k, v in stats.stats.items() if k[0].endswith(file_part) and k[2] == func)
+        print(f"| {label} | {cum:.2f} | {cum / total:.0%} |")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", default="ours,datatrove,fixed")
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args(argv)
+    shards = PEERBENCH / "data/shards"
+    if not shards.is_dir():
+        sys.exit(f"{shards} missing: run python3 ../shared/peerbench/make_warc.py first")
+    runs = args.runs.split(",")
+    megabytes = html_megabytes()
+    scratch = Path(tempfile.mkdtemp(prefix="curate-bench-"))
+    rows = []
+    print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
+    if "datatrove" in runs:
+        for tasks in (1, 2):
+            rows.append((f"datatrove 0.10.1 WarcReader -> Trafilatura -> Parquet, {tasks} task(s)",
+                         "datatrove", tasks, datatrove(shards, scratch / f"dt{tasks}", tasks)))
+            print(rows[-1][0], "done", flush=True)
+    if "ours" in runs:
+        for extractor in ("trafilatura", "resiliparse"):
+            for workers in (1, 2):
+                rows.append((f"skypile curate spine, {extractor}, {workers} worker(s)", extractor, workers,
+                             ours(str(shards / "*.warc.gz"), scratch / f"{extractor}{workers}", extractor, workers)))
+                print(rows[-1][0], "done", flush=True)
+    base = {workers: got for label, kind, workers, got in rows if kind == "datatrove"}
+    print("\n| run | docs | docs out | seconds | docs/s | MB/s HTML | CPU s | peak MB (tree) | docs/s vs datatrove (same workers) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, kind, workers, got in rows:
+        rate = got["docs"] / got["wall"]
+        ratio = ""
+        if workers in base:
+            ratio = f"{rate / (base[workers]['docs'] / base[workers]['wall']):.2f}x"
+        print(f"| {label} | {got['docs']} | {got['docs_out']} | {got['wall']:.1f} | {rate:.1f} | "
+              f"{megabytes / got['wall']:.2f} | {got['cpu']:.1f} | {got['peak_mb']:.0f} | {ratio} |")
+    if "fixed" in runs:
+        one = ROOT.parent / "shared/data/warc/commoncrawl_whirlwind/whirlwind.warc.gz"
+        for workers in (1, 2):
+            got = ours(str(one), scratch / f"fixed{workers}", "trafilatura", workers)
+            print(f"\nfixed cost, one-page WARC, {workers} worker(s): {got['wall']:.1f} s wall, "
+                  f"{got['cpu']:.1f} CPU s, peak {got['peak_mb']:.0f} MB")
+    if args.profile:
+        profile(shards / "part-00000.warc.gz", scratch / "profile")
+    print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
