@@ -81,8 +81,7 @@ class UrlFilter(Step):
             if cat:
                 return Drop(f"url_blocklist_{cat}")
         if self._urls:
-            norm = normalize_url(doc.url)
-            path = norm
+            path = normalize_url(doc.url).lower()  # UT1 entries are lower-cased at load
             while path:
                 cat = self._urls.get(path)
                 if cat:
