@@ -82,8 +82,12 @@ class DocStream:
         self.empty_docs = state.get("empty_docs", 0)
 
     def epochs_done(self) -> float:
-        """Fraction of passes over the source consumed so far (by this rank's share)."""
-        return self.epoch + self.unit / len(self.index.units)
+        """Passes over the source so far, counted in documents (this rank reads 1/world of each)."""
+        if self.epoch >= self.max_epochs:
+            return float(self.epoch)
+        order = self._unit_order()
+        before = sum(self.index.units[u][2] for u in order[: self.unit])
+        return self.epoch + min((before + self.row * self.world) / self.index.num_rows, 1.0)
 
     def _unit_order(self) -> list[int]:
         if self._order is None or self._order[0] != self.epoch:

@@ -45,7 +45,12 @@ def test_ranks_split_an_epoch_without_overlap(corpus):
 
 def test_epoch_cap_is_a_clear_error(corpus):
     stream = DocStream(index_source("en", str(corpus / "data/en/*.parquet")), 0, 0, 1, max_epochs=1)
+    read = 0
+    while read < 15:
+        read += len(stream.next_texts(3))
+    assert stream.epochs_done() == 15 / 60
     _drain(stream)
+    assert stream.epochs_done() == 1.0
     with pytest.raises(DataError, match=r"'en' is exhausted: 1 epoch\(s\) of 60 documents.*max_epochs"):
         stream.next_texts(1)
 
