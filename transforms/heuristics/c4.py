@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
+from operator import methodcaller
 import pyarrow as pa
 
 from transforms.heuristics.base import Filter
@@ -20,18 +21,16 @@ from transforms.heuristics.text_stats import TextStats
 _CITATION_RE = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]", re.IGNORECASE)
 # A sentence ends at terminal punctuation (optionally closed by quotes/brackets) before a space
 # or the end of the line; an unpunctuated line end closes one too. Approximates TFDS's punkt.
-_SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
+_SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)", re.MULTILINE)
 POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
                   "use cookies")
 
 
 def count_sentences(lines: list[str]) -> int:
-    n = 0
-    for line in lines:
-        n += len(_SENTENCE_END_RE.findall(line))
-        if not line.rstrip("\"'”’)]").endswith((".", "!", "?")):
-            n += 1
-    return n
+    text = "\n".join(lines)
+    unclosed = len(lines) - sum(map(methodcaller("endswith", (".", "!", "?")),
+                                    map(methodcaller("rstrip", "\"'”’)]"), lines)))
+    return len(_SENTENCE_END_RE.findall(text)) + unclosed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +74,10 @@ class C4Quality(Filter):
         """``text`` with the C4 line rules applied, and the lines removed per rule."""
         removed: Counter = Counter()
         kept = []
-        for raw in text.split("\n"):
-            line = _CITATION_RE.sub("", raw).strip() if self.remove_citations else raw.strip()
+        if self.remove_citations:
+            text = _CITATION_RE.sub("", text)
+        for line in text.split("\n"):
+            line = line.strip()
             if not line:
                 continue
             rule = self.line_rule(line)

@@ -17,12 +17,14 @@ from collections import Counter
 # Zero-width characters and controls other than tab/newline carry no text.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NEWLINES_RE = re.compile("\r\n?|[\u2028\u2029\x85]")
-_SPACES_RE = re.compile("[ \t\u00a0\u3000]+")
+# Only what needs changing: runs of spaces, and tabs or exotic spaces (a plain single space
+# matching too would make every word boundary a replacement).
+_SPACES_RE = re.compile("[ \t\u00a0\u3000]{2,}|[\t\u00a0\u3000]")
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
-# Chinese punctuation kept through NFKC: swapped for private-use characters and back.
-_CJK_PUNCT = "，！？：；（）…～"
-_PROTECT = str.maketrans({c: chr(0xF0000 + i) for i, c in enumerate(_CJK_PUNCT)})
-_RESTORE = str.maketrans({chr(0xF0000 + i): c for i, c in enumerate(_CJK_PUNCT)})
+# Chinese punctuation kept through NFKC: the text is normalised between these characters.
+_CJK_PUNCT_RE = re.compile("([，！？：；（）…～])")
+# Lines stripped of surrounding spaces, in one pass over the text.
+_LINE_EDGE_SPACES_RE = re.compile(r" +(?=\n)|(?<=\n) +")
 
 _COOKIE_RE = re.compile(
     r"\bcookies?\b.{0,80}\b(accept|consent|agree|allow|settings|preferences|policy|browsing|experience)"
@@ -59,10 +61,22 @@ def normalize(text: str, nfkc: bool = True) -> str:
     """NFKC (optional; Chinese punctuation kept), one newline convention, no invisible characters, single spaces, no line
     indentation, at most one blank line in a row."""
     if nfkc and not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text.translate(_PROTECT)).translate(_RESTORE)
-    text = _INVISIBLE_RE.sub("", _NEWLINES_RE.sub("\n", text))
-    text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANK_RUN_RE.sub("\n\n", text).strip()
+        # Odd pieces of the split are the kept punctuation marks; NFKC acts per character here
+        # (no decomposition spans one of them), so piecewise equals whole-text normalisation.
+        parts = _CJK_PUNCT_RE.split(text)
+        parts[::2] = [unicodedata.normalize("NFKC", p) for p in parts[::2]]
+        text = "".join(parts)
+    # Each substitution only where its target occurs: substring tests cost far less than a scan.
+    if "\r" in text or "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = _NEWLINES_RE.sub("\n", text)
+    text = _INVISIBLE_RE.sub("", text)
+    if "  " in text or "\t" in text or "\u00a0" in text or "\u3000" in text:
+        text = _SPACES_RE.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_EDGE_SPACES_RE.sub("", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUN_RE.sub("\n\n", text)
+    return text.strip()
 
 
 @dataclasses.dataclass(frozen=True)

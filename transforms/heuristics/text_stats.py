@@ -21,7 +21,7 @@ import numpy as np
 
 # CJK Unified Ideographs, Extension A and compatibility ideographs.
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_RE = re.compile(f"[{HAN_CLASS}]")
+_HAN_RUN_RE = re.compile(f"[{HAN_CLASS}]+")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 _HAN_OR_RUN_RE = re.compile(f"[{HAN_CLASS}]|[^\\s{HAN_CLASS}]+")
 # Tokens made only of these are symbols, not words (datatrove's PUNCTUATION set, plus CJK marks).
@@ -34,7 +34,7 @@ Tokenizer = Callable[[str], Sequence[str]]
 
 def han_chars(text: str) -> int:
     """Number of Han characters in ``text``."""
-    return len(_HAN_RE.findall(text))
+    return sum(map(len, _HAN_RUN_RE.findall(text)))  # runs, not characters: fewer objects
 
 
 _NOT_WORD_CHARS = PUNCTUATION | frozenset(" \t\n\r\f\v\u3000")
@@ -193,15 +193,24 @@ class TextStats:
                     hashes = hashes[:-1] * _HASH_MUL + ids[n - 1:]
                 if n not in wanted or len(hashes) == 0:
                     continue
-                _, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True,
-                                                      return_counts=True)
-                starts = np.arange(len(hashes))
-                best = int(counts.max())
-                if n in top_ns and best > 1:  # an n-gram seen once is no repetition (datatrove counts it)
-                    gram_chars = cum[starts + n] - cum[starts] + (n - 1)  # words joined by spaces
-                    out[("top", n)] = best * int(gram_chars[counts[inverse] == best].max()) / total
-                if n in dup_ns:
-                    repeats = starts[first[inverse] < starts]
+                # One sort groups equal n-grams; a group's smallest position is its first occurrence.
+                order = np.argsort(hashes)
+                ordered = hashes[order]
+                starts_group = np.empty(len(ordered), dtype=bool)
+                starts_group[0] = True
+                np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
+                bounds = np.flatnonzero(starts_group)
+                if n in top_ns:
+                    counts = np.diff(bounds, append=len(ordered))
+                    best = int(counts.max())
+                    if best > 1:  # an n-gram seen once is no repetition (datatrove counts it)
+                        at = order[bounds[counts == best]]  # a position of each top n-gram
+                        gram_chars = cum[at + n] - cum[at] + (n - 1)  # words joined by spaces
+                        out[("top", n)] = best * int(gram_chars.max()) / total
+                if n in dup_ns and len(bounds) < len(order):
+                    is_first = np.zeros(len(order), dtype=bool)
+                    is_first[np.minimum.reduceat(order, bounds)] = True
+                    repeats = np.flatnonzero(~is_first)  # occurrences after the first
                     if len(repeats):
                         # +1 where a repeat starts, -1 where it ends: words under one are covered.
                         edges = np.bincount(repeats, minlength=len(ids) + 1)

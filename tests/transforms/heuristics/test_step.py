@@ -126,3 +126,27 @@ def test_pipeline_counts_exactly(fomc_sentences, cwt, zh_law_paragraphs):
                         "lines_removed:boilerplate_navigation": 1, "lines_removed:boilerplate_copyright": 1})
     expected.update({f"lines_removed:{rule}": n for rule, n in zh_latin_removed.items()})
     assert counters == dict(expected)
+
+
+def test_stats_columns_land_in_parquet(tmp_path, fomc_sentences, zh_law_paragraphs):
+    import pyarrow.parquet as pq
+
+    from transforms.io import WriteRejected, WriteShards
+
+    docs = [Document(id="en_good", text=en_page(fomc_sentences), lang="en"),
+            Document(id="zh_good", text="\n".join(zh_law_paragraphs[:8]), lang="zh"),
+            Document(id="en_short", text=next(s for s in fomc_sentences if len(s.split()) < 30), lang="en")]
+    transform = BUILDERS["heuristics"](default_section(write_stats=True))
+    with beam_test_pipeline() as p:
+        out = p | beam.Create(docs) | "Heuristics" >> transform
+        out["kept"] | "Write" >> WriteShards(str(tmp_path), ["en", "zh"], transform.columns)
+        out["rejected"] | "WriteRejected" >> WriteRejected(str(tmp_path), transform.columns)
+    en = pq.read_table(tmp_path / "data/en").to_pylist()
+    zh = pq.read_table(tmp_path / "data/zh").to_pylist()
+    rejected = pq.read_table(tmp_path / "rejected").to_pylist()
+    assert [r["id"] for r in en] == ["en_good"] and [r["id"] for r in zh] == ["zh_good"]
+    assert en[0]["hs_gopher_word_count"] == sum(len(s.split()) for s in fomc_sentences[:12])
+    assert en[0]["hs_zh_han_ratio"] is None and zh[0]["hs_zh_han_ratio"] > 0.8
+    assert zh[0]["hs_c4_sentences"] is None  # Chinese has no C4 rules
+    assert [(r["id"], r["reason"]) for r in rejected] == [("en_short", "gopher_short_doc")]
+    assert rejected[0]["hs_gopher_word_count"] < 50
