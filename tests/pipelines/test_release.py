@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -218,3 +219,26 @@ def test_release_does_not_depend_on_how_the_run_wrote_its_shards(corpus, release
     for path in glob.glob(str(out / "**" / "*"), recursive=True):
         if os.path.isfile(path):
             assert (again / os.path.relpath(path, out)).read_bytes() == open(path, "rb").read(), path
+
+
+def test_a_corpus_with_several_sources_gets_one_config_per_language_and_source(corpus, tmp_path):
+    mixed = tmp_path / "mixed"
+    expected = {}
+    for config in _shards(corpus):
+        table = pq.read_table(corpus / "data" / config)
+        sources = ["code" if i % 3 == 0 else "web" for i in range(table.num_rows)]
+        table = table.set_column(table.schema.get_field_index("source"), "source",
+                                 pa.array(sources, table.schema.field("source").type))
+        (mixed / "data" / config).mkdir(parents=True)
+        pq.write_table(table, mixed / "data" / config / "part.parquet")
+        for source in set(sources):
+            expected[f"{config}-{source}"] = sources.count(source)
+    (mixed / "report.json").write_bytes((corpus / "report.json").read_bytes())
+    out = tmp_path / "rel"
+    assert release_main(["--corpus", str(mixed), "--out", str(out)]) == 0
+    meta, body = _front_matter((out / "README.md").read_text())
+    assert sorted(c["config_name"] for c in meta["configs"]) == sorted(expected)
+    for config, rows in expected.items():
+        table = pq.read_table(out / "data" / config)
+        assert table.num_rows == rows and set(table["source"].to_pylist()) == {config.split("-")[1]}
+    assert "Sources (the `source` column): `code`, `web`." in body
