@@ -61,12 +61,12 @@ def run_ours(name, section, texts, lang=None):
     step.setup()
     step.process(Document(id="warmup", text=texts[0][1], lang=lang))  # first-call costs off the clock
     docs = [Document(id=i, text=t, lang=lang) for i, t in texts]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     verdicts = [step.process(d) for d in docs]
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     drops = Counter(v.reason for v in verdicts if isinstance(v, Drop))
     return {"method": name, "docs": len(docs), "kept": len(docs) - sum(drops.values()), "seconds": seconds,
-            "top_drops": dict(drops.most_common(5))}
+            "cpu_seconds": cpu, "top_drops": dict(drops.most_common(5))}
 
 
 def run_beam(texts_path):
@@ -92,6 +92,7 @@ def main(argv=None):
     ap.add_argument("--skip-peer", action="store_true", help="only our rows")
     ap.add_argument("--beam", action="store_true", help="also time the whole curate run on the texts")
     args = ap.parse_args(argv)
+    load = os.getloadavg()
     texts = read_texts(args.texts)
     section = dict(load_config()["heuristics"])
     section.pop("enabled")
@@ -102,13 +103,15 @@ def main(argv=None):
     if args.beam:
         ours.append(run_beam(args.texts))
     chain = next((r for r in rows if r["method"].endswith("fineweb_chain")), None)
-    print("| method | docs | kept | seconds | docs/s | ms/doc | vs datatrove chain | top drops |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"load average at start: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) on {os.cpu_count()} cores")
+    print("| method | docs | kept | seconds | CPU s | docs/s | ms/doc | vs datatrove chain | top drops |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows + ours:
         rate = r["docs"] / r["seconds"]
         ratio = f"{rate / (chain['docs'] / chain['seconds']):.2f}x" if chain else "-"
         drops = ", ".join(f"{k}={v}" for k, v in list(r["top_drops"].items())[:3])
-        print(f"| {r['method']} | {r['docs']} | {r['kept']} | {r['seconds']:.2f} | {rate:.1f} | "
+        cpu = f"{r['cpu_seconds']:.2f}" if "cpu_seconds" in r else "-"
+        print(f"| {r['method']} | {r['docs']} | {r['kept']} | {r['seconds']:.2f} | {cpu} | {rate:.1f} | "
               f"{1000 * r['seconds'] / r['docs']:.2f} | {ratio} | {drops} |")
     default = ours[0]
     print(json.dumps({"docs_in": default["docs"], "docs_out": default["kept"], "seconds": round(default["seconds"], 3)}))
