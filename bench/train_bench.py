@@ -10,7 +10,7 @@ Same model (``tiny`` with the run's tokenizer), same shards, same batch shape, s
   data path is not the bottleneck (target: >= 10x what training consumes).
 - ``pre-tokenized reader``: batches sliced from a uint16 array (the alternative design).
 
-    .venv/bin/python bench/train_bench.py --data out/sample [--steps 40] [--threads 1]
+    .venv/bin/python bench/train_bench.py --data out/sample [--steps 40] [--threads 1] [--repeat 3]
 
 ``--data`` is a curated output (``make run`` writes out/sample). Prints a Markdown table.
 """
@@ -115,6 +115,7 @@ def main() -> int:
     parser.add_argument("--data", default="out/sample", help="curated output directory (data/<lang>/*.parquet)")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each loop, alternated; medians reported")
     args = parser.parse_args()
     files = sorted(glob.glob(os.path.join(args.data, "data", "*", "*.parquet")))
     if not files:
@@ -129,12 +130,17 @@ def main() -> int:
     texts = list(sample_texts(groups, None, 10**12))
     tokens = np.concatenate([np.asarray(e.ids + [eos]) for e in tok.encode_batch(texts)])
 
-    ours = skypile_loop(config, args.data, os.path.join(work, "run"))
-    minimal = nanogpt_loop(tokens, tok.get_vocab_size(), args.steps)
+    # Alternate the two loops and keep medians: on a shared machine the load drifts between runs.
+    ours_runs, minimal_runs = [], []
+    for i in range(args.repeat):
+        ours_runs.append(skypile_loop(config, args.data, os.path.join(work, f"run{i}")))
+        minimal_runs.append(nanogpt_loop(tokens, tok.get_vocab_size(), args.steps))
+    ours, minimal = statistics.median(ours_runs), statistics.median(minimal_runs)
     loader = loader_rate(config, args.data, 200)
     pretok = pretokenized_rate(tokens, 2000)
     print(f"\nCPU, torch threads {args.threads}, tiny model (vocab {VOCAB}), batch {BATCH} x {SEQ} tokens, "
-          f"{len(tokens):,} corpus tokens\n")
+          f"{len(tokens):,} corpus tokens, median of {args.repeat} alternated runs "
+          f"(skypile {[round(r) for r in ours_runs]}, nanoGPT {[round(r) for r in minimal_runs]})\n")
     print("| what | tokens/s | ratio |")
     print("|---|---:|---:|")
     print(f"| skypile loop (`skypile train`) | {ours:,.0f} | {ours / minimal:.2f}x nanoGPT loop |")
