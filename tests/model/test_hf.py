@@ -12,6 +12,7 @@ from model.cli import main as model_cli
 from model.config import get_config
 from model.hf import load_hf, save_hf
 from model.llama import Llama
+from pipelines.cli import main as skypile_cli
 
 ATOL = 1e-4
 
@@ -78,8 +79,9 @@ def test_unsupported_hf_features_are_refused(tmp_path):
 def test_cli_init_export_import_keep_logits(tmp_path, real_ids, tokenizer_dir):
     """init -> HF dir; import -> checkpoint; export (directory form) -> HF dir; all agree with HF."""
     init_dir, run_dir, export_dir = tmp_path / "init", tmp_path / "run", tmp_path / "export"
-    assert model_cli(["init", "--config", "tiny", "--out", str(init_dir), "--set", "vocab_size=512",
-                      "--set", "init_std=0.2", "--tokenizer", str(tokenizer_dir), "--seed", "7"]) == 0
+    # Through the top-level `skypile` command once, as a user calls it.
+    assert skypile_cli(["model", "init", "--config", "tiny", "--out", str(init_dir), "--set", "vocab_size=512",
+                        "--set", "init_std=0.2", "--tokenizer", str(tokenizer_dir), "--seed", "7"]) == 0
     reference = _hf_logits(init_dir, real_ids)
     assert model_cli(["import", "--hf", str(init_dir), "--out", str(run_dir / "checkpoints" / "step_00000010.pt")]) == 0
     # An older step beside it must not be the one exported.
