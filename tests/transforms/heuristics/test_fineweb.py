@@ -45,3 +45,19 @@ def test_list_ratio(fomc_sentences):
     reason, v = verdict(listed, max_short_line_ratio=1.0, max_char_dup_ratio=1.0)
     assert reason == "list_ratio"
     assert v["newline_word_ratio"] == pytest.approx(listed.count("\n") / len(words))
+
+
+def test_chinese_list_ratio_counts_jieba_words(zh_law_paragraphs):
+    from transforms.heuristics.text_stats import jieba_tokens
+
+    # A real regulation cut into three words per line: a list, by FineWeb-2's cmn_Hani limit.
+    words = jieba_tokens("".join(zh_law_paragraphs[:4]))
+    phrases = ["".join(words[i:i + 3]) for i in range(0, len(words), 3)]
+    text = "\n".join(phrases)
+    f = FineWebQuality(min_line_punct_ratio=0, max_short_line_ratio=1, max_newline_word_ratio=0.178)
+    values = f.score(TextStats(text, jieba_tokens))
+    assert f.decide(values) == "list_ratio"
+    assert values["newline_word_ratio"] == pytest.approx((len(phrases) - 1) / len(jieba_tokens(text)))
+    # The same regulation as paragraphs passes.
+    paragraphs = "\n".join(zh_law_paragraphs[:4])
+    assert f.decide(f.score(TextStats(paragraphs, jieba_tokens))) is None
