@@ -16,9 +16,9 @@ negative only for ``test_mixed``; delta2 clearly positive only for ``train_mixed
 
     .venv/bin/python scripts/contamination_experiment.py [--work /tmp/skypile-contamination] [--steps 240]
 
-Takes about 10 minutes per model on 2 busy CPU cores. The data files are read from ../shared/data (GSM8K
-MIT; the Skywork reference set stays there: Skywork Community License) and written as Parquet
-under --work, never into the project.
+The three models train side by side (one thread each); about 30 minutes on 2 busy CPU cores.
+The data files are read from ../shared/data (GSM8K MIT; the Skywork reference set stays there:
+Skywork Community License) and written as Parquet under --work, never into the project.
 """
 from __future__ import annotations
 
@@ -67,27 +67,33 @@ def train_config(sources: dict[str, float], tokenizer: str, steps: int, seq_len:
         "mixture": {"seed": 0, "stages": [{"name": "stage1", "tokens": steps * seq_len * batch,
                                            "weights": sources}]},
         "optim": {"lr": 3.0e-3, "warmup_steps": 10},
-        "train": {"micro_batch_size": batch, "grad_accum": 1, "log_every": 20,
+        # One thread each: the three models train side by side on a shared 2-core machine.
+        "train": {"micro_batch_size": batch, "grad_accum": 1, "log_every": 20, "threads": 1,
                   "ckpt_every": steps, "keep_checkpoints": 1, "progress": False},
     }
 
 
-def run(cmd: list[str]) -> str:
-    print("$ " + " ".join(cmd), flush=True)
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"command failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc.stdout
+def run_all(cmds: list[list[str]]) -> list[str]:
+    """Runs the commands side by side (one per model); stops with the output of any that fails."""
+    for cmd in cmds:
+        print("$ " + " ".join(cmd), flush=True)
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for cmd in cmds]
+    outs = [p.communicate() for p in procs]
+    for cmd, p, (out, err) in zip(cmds, procs, outs):
+        if p.returncode != 0:
+            sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{out[-3000:]}\n{err[-3000:]}")
+    return [out for out, _ in outs]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default="/tmp/skypile-contamination")
-    ap.add_argument("--steps", type=int, default=160)
+    ap.add_argument("--steps", type=int, default=120)
     ap.add_argument("--seq-len", type=int, default=128)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--benchmark-weight", type=float, default=0.4, help="share of tokens from GSM8K when mixed in")
-    ap.add_argument("--samples", type=int, default=200,
+    ap.add_argument("--benchmark-weight", type=float, default=0.5, help="share of tokens from GSM8K when mixed in")
+    ap.add_argument("--samples", type=int, default=150,
                     help="GSM8K problems mixed in and probed (the first N of each split; the reference "
                          "set is probed on its first N too)")
     ap.add_argument("--vocab-size", type=int, default=2048)
@@ -100,27 +106,30 @@ def main() -> int:
     write_source(data, "gsm8k_train", sample_texts(DEFAULT_TRAIN)[:args.samples])
     # One tokenizer for all three models, trained on the web text only (favours neither).
     tok = os.path.join(args.work, "tokenizer")
-    run([*SKYPILE, "tokenizer", "train", "--shards", os.path.join(data, "web", "*.parquet"),
-         "--vocab-size", str(args.vocab_size), "--out", tok])
+    run_all([[*SKYPILE, "tokenizer", "train", "--shards", os.path.join(data, "web", "*.parquet"),
+              "--vocab-size", str(args.vocab_size), "--out", tok]])
 
     import yaml
 
-    results = {}
+    t0 = time.time()
+    trains, exports, probes = [], [], []
     for name, bench in MODELS.items():
         weights = {"web": 1.0} if bench is None else {"web": 1 - args.benchmark_weight, bench: args.benchmark_weight}
-        run_dir = os.path.join(args.work, name)
+        run_dir, hf = os.path.join(args.work, name), os.path.join(args.work, name, "hf")
         config = os.path.join(args.work, f"{name}.yaml")
         with open(config, "w") as f:
             yaml.safe_dump(train_config(weights, tok, args.steps, args.seq_len, args.batch), f)
-        t0 = time.time()
-        run([*SKYPILE, "train", "--config", config, "--data", data, "--out", run_dir])
-        hf = os.path.join(run_dir, "hf")
-        run([*SKYPILE, "model", "export", "--checkpoint", run_dir, "--out", hf, "--tokenizer", tok])
-        out = run([*SKYPILE, "eval", "contamination", "--model", hf, "--max-samples", str(args.samples),
-                   "--batch-size", "32", "--no-progress", "--device", "cpu"])
-        print(out, flush=True)
-        results[name] = {**json.loads(out.strip().splitlines()[-1]), "weights": weights,
-                         "seconds": round(time.time() - t0, 1)}
+        trains.append([*SKYPILE, "train", "--config", config, "--data", data, "--out", run_dir])
+        exports.append([*SKYPILE, "model", "export", "--checkpoint", run_dir, "--out", hf, "--tokenizer", tok])
+        probes.append([*SKYPILE, "eval", "contamination", "--model", hf, "--max-samples", str(args.samples),
+                       "--batch-size", "32", "--no-progress", "--device", "cpu"])
+    run_all(trains)
+    run_all(exports)
+    results = {}
+    for name, out in zip(MODELS, run_all(probes)):
+        print(f"--- {name}\n{out}", flush=True)
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    print(f"total {time.time() - t0:.0f} s")
 
     print("\n| model | mixed in | L_train | L_test | L_ref | delta1 | delta2 |")
     print("|---|---|---:|---:|---:|---:|---:|")

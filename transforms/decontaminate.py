@@ -8,11 +8,10 @@ reason.
 
 Benchmark files are JSONL; each sample is its ``fields`` joined by a space (GSM8K: question +
 " " + answer). A path may start with ``${SKYPILE_SHARED_DATA}``, which expands to that environment
-variable or, when unset, to ``<repo>/../shared/data`` (the checkout's sibling data folder). A
-missing file fails at pipeline construction, before anything runs.
-
-The n-gram hashes are built once per worker process in :meth:`setup` and shared across its
-threads through :class:`apache_beam.utils.shared.Shared`.
+variable or, when unset, to ``<repo>/../shared/data`` (the checkout's sibling data folder). The
+files are read at pipeline construction (a missing or malformed file fails before anything runs)
+and their texts travel with the step; the n-gram hashes are built once per worker process in
+:meth:`setup` and shared across its threads through :class:`apache_beam.utils.shared.Shared`.
 """
 from __future__ import annotations
 
@@ -64,7 +63,9 @@ class Decontaminate(Step):
                     f"decontaminate: benchmark {spec['name']!r} file not found: {path} (from {spec['path']!r}). "
                     f"Set {SHARED_DATA_VAR}, point decontaminate.benchmarks at the file in your --config, "
                     "or --disable decontaminate.")
-            self.benchmarks.append((spec["name"], path, tuple(spec.get("fields") or ("text",))))
+            # Read here, on the launcher: a bad file fails before launch, and the texts travel with
+            # the step, so remote workers need no access to the path.
+            self.benchmarks.append((spec["name"], read_jsonl_texts(path, spec.get("fields") or ("text",))))
         from apache_beam.utils.shared import Shared
 
         # Made at construction: the handle's key travels with the pickled step, so every copy of
@@ -73,13 +74,10 @@ class Decontaminate(Step):
         self._tables: dict[str, set[int]] | None = None
 
     def _load(self) -> _NgramTables:
-        return _NgramTables({name: ngram_set(read_jsonl_texts(path, fields), self.n)
-                             for name, path, fields in self.benchmarks})
+        return _NgramTables({name: ngram_set(texts, self.n) for name, texts in self.benchmarks})
 
     def setup(self) -> None:
-        # The tag names the content, so steps with other benchmarks or n get their own tables.
-        tag = repr((self.n, self.benchmarks))
-        self._handle = self._shared.acquire(self._load, tag=tag)
+        self._handle = self._shared.acquire(self._load)
         self._tables = self._handle.tables
 
     def process(self, doc: Document) -> Verdict:

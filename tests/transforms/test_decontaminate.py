@@ -113,6 +113,11 @@ def test_missing_benchmark_fails_before_launch(tmp_path, capsys):
            "benchmarks": [{"name": "gsm8k", "path": str(tmp_path / "nope.jsonl")}]}
     with pytest.raises(ConfigError, match="benchmark 'gsm8k' file not found"):
         BUILDERS["decontaminate"](cfg)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"q": "no question field"}) + "\n")
+    cfg["benchmarks"] = [{"name": "gsm8k", "path": str(bad), "fields": ["question", "answer"]}]
+    with pytest.raises(ConfigError, match=r"bad.jsonl:1: .*no field"):
+        BUILDERS["decontaminate"](cfg)
     from pipelines.curate import main
 
     config = tmp_path / "c.yaml"
@@ -123,3 +128,15 @@ def test_missing_benchmark_fails_before_launch(tmp_path, capsys):
     assert rc == 2
     assert "--disable decontaminate" in capsys.readouterr().err
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_copies_in_one_process_share_tables(gsm8k_test):
+    """Beam unpickles one step copy per DoFn instance: they must share one n-gram table."""
+    import pickle
+
+    step = Decontaminate([{"name": "gsm8k", "path": gsm8k_test, "fields": ["question", "answer"]}])
+    a, b = pickle.loads(pickle.dumps(step)), pickle.loads(pickle.dumps(step))
+    a.setup()
+    b.setup()
+    assert a._tables is b._tables and len(a._tables["gsm8k"]) > 50_000
+    assert pickle.loads(pickle.dumps(a))._tables is None  # loaded tables never get pickled
