@@ -23,7 +23,9 @@ BASE_FIELDS: tuple[pa.Field, ...] = (
     pa.field("text", pa.string(), nullable=False),
     pa.field("lang", pa.string()),
     pa.field("lang_score", pa.float32()),
-    pa.field("warc_date", pa.timestamp("s", tz="UTC")),
+    # Milliseconds: Parquet has no seconds unit, so "s" would read back as "ms" and the shards'
+    # schema would differ from this one.
+    pa.field("warc_date", pa.timestamp("ms", tz="UTC")),
     pa.field("warc_file", pa.string()),
     pa.field("warc_record_id", pa.string()),
     pa.field("source", pa.string()),
