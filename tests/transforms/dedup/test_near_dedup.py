@@ -54,3 +54,17 @@ def test_same_survivors_with_two_workers(shared_data):
                                 ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
     assert dropped == EXPECTED_DROPPED
     assert {k: v[1]["minhash_cluster_size"] for k, v in kept.items()} == EXPECTED_SIZES
+
+
+def test_dedup_sections_build_from_the_default_config_and_reject_bad_keys():
+    from pipelines.config import ConfigError, load_defaults
+    from pipelines.steps import BUILDERS
+
+    config = load_defaults()
+    for name in ("url_dedup", "exact_dedup", "minhash_dedup", "line_dedup"):
+        section = {k: v for k, v in config[name].items() if k != "enabled"}
+        assert hasattr(BUILDERS[name](section), "columns")
+    with pytest.raises(ConfigError, match="no_such_key"):
+        BUILDERS["minhash_dedup"]({"no_such_key": 1})
+    with pytest.raises(ConfigError, match="num_perm"):
+        BUILDERS["minhash_dedup"]({"num_perm": 64, "bands": 14, "rows": 8})
