@@ -1,0 +1,137 @@
+"""The score step in Beam: scores equal the classifiers' own, exact counters, one model load per
+worker process, the same scores with one and two workers, BERT through RunInference, and
+pre-launch failures for missing or corrupt models."""
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pytest
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from classifiers.bert_model import BertClassifier
+from classifiers.fasttext_model import FastTextClassifier
+from classifiers.lexicon import LexiconClassifier
+from pipelines.config import ConfigError
+from pipelines.steps import BUILDERS
+from tests.classifiers.fixtures import fasttext_model, lexicon_paths, surge_split, tiny_bert  # noqa: F401
+from tests.conftest import beam_test_pipeline
+from transforms.document import Document
+from transforms.score import ScoreDocuments, apply_score_options
+
+
+@pytest.fixture(scope="module")
+def docs(surge_split):
+    _, valid = surge_split
+    en = [Document(id=f"en{i}", text=t, lang="en") for i, t in enumerate(valid.texts[:12])]
+    zh = [Document(id="zh0", text="这是一个色情网站，不要点开", lang="zh"),
+          Document(id="zh1", text="今天天气很好，我们去公园散步。", lang="zh")]
+    edge = [Document(id="empty", text="", lang="en"), Document(id="huge", text="you idiot " * 30_000, lang="en")]
+    return en + zh + edge
+
+
+def scorers(ft_path, shared_data, **extra):
+    return [{"name": "lexicon", "task": "toxicity", "kind": "lexicon", "path": lexicon_paths(shared_data)},
+            {"name": "ft", "task": "toxicity", "kind": "fasttext", "path": ft_path, "languages": ["en"],
+             "max_chars": 5000}, *extra.get("more", [])]
+
+
+def expected_scores(docs, ft_path, shared_data):
+    lx = LexiconClassifier(lexicon_paths(shared_data), max_chars=20_000).load().predict([d.text for d in docs])
+    ft = FastTextClassifier(ft_path, max_chars=5000).load()
+    out = []
+    for d, lex in zip(docs, lx):
+        score = float(ft.predict([d.text])[0]) if d.lang == "en" else None
+        out.append((d.id, score, float(lex)))
+    return out
+
+
+def run_scoring(p, docs, transform):
+    out = p | beam.Create(docs, reshuffle=False) | transform
+    return out["kept"] | beam.Map(lambda d: (d.id, d.extra.get("toxicity_ft"), d.extra.get("toxicity_lexicon")))
+
+
+def counters(result, namespace):
+    return {c.key.metric.name: c.committed
+            for c in result.metrics().query(MetricsFilter().with_namespace(namespace))["counters"]}
+
+
+def test_scores_equal_direct_predictions_with_exact_counters(docs, fasttext_model, shared_data):
+    transform = ScoreDocuments(scorers(fasttext_model, shared_data), batch_size=4)
+    assert transform.columns == {"toxicity_lexicon": pa.float32(), "toxicity_ft": pa.float32()}
+    p = beam_test_pipeline()
+    assert_that(run_scoring(p, docs, transform), equal_to(expected_scores(docs, fasttext_model, shared_data)))
+    result = p.run()
+    result.wait_until_finish()
+    assert counters(result, "score") == {"kept": len(docs), "model_loads:toxicity_ft": 1,
+                                         "model_loads:toxicity_lexicon": 1}
+
+
+@pytest.mark.parametrize("mode,max_loads", [("multi_threading", 1), ("multi_processing", 2)])
+def test_two_workers_give_the_same_scores_and_load_once_per_process(docs, fasttext_model, shared_data, mode, max_loads):
+    options = PipelineOptions(["--direct_num_workers", "2", "--direct_running_mode", mode])
+    p = TestPipeline(runner="FnApiRunner", options=options)
+    transform = ScoreDocuments(scorers(fasttext_model, shared_data), batch_size=2)
+    assert_that(run_scoring(p, docs, transform), equal_to(expected_scores(docs, fasttext_model, shared_data)))
+    result = p.run()
+    result.wait_until_finish()
+    found = counters(result, "score")
+    assert found["kept"] == len(docs)
+    # Threads of one process share the model through Shared: exactly one load with two threads.
+    assert 1 <= found["model_loads:toxicity_ft"] <= max_loads
+
+
+def test_bert_runs_through_run_inference_gated_by_the_lexicon(docs, fasttext_model, tiny_bert, shared_data):
+    bert = {"name": "bert", "task": "toxicity", "kind": "bert", "path": tiny_bert, "languages": ["zh"],
+            "gate": "toxicity_lexicon", "options": {"max_length": 64}}
+    transform = ScoreDocuments(scorers(fasttext_model, shared_data, more=[bert]), batch_size=8)
+    assert set(transform.columns) == {"toxicity_lexicon", "toxicity_ft", "toxicity_bert"}
+    direct = BertClassifier(tiny_bert, max_length=64).load().predict([d.text for d in docs if d.id == "zh0"])[0]
+
+    def check(rows):
+        scores = dict(rows)
+        assert set(scores) == {d.id for d in docs}
+        # zh0 has a listed word; zh1 has none (gated out); English is outside the model's languages.
+        assert {k for k, v in scores.items() if v is not None} == {"zh0"}
+        assert np.isclose(scores["zh0"], direct, atol=1e-5)
+
+    p = beam_test_pipeline()
+    out = p | beam.Create(docs) | transform
+    assert_that(out["kept"] | beam.Map(lambda d: (d.id, d.extra.get("toxicity_bert"))), check)
+    result = p.run()
+    result.wait_until_finish()
+    loads = result.metrics().query(MetricsFilter().with_namespace("score_toxicity_bert")
+                                   .with_name("load_model_latency_milli_secs"))["distributions"]
+    assert sum(d.committed.count for d in loads) == 1
+    assert counters(result, "score_toxicity_bert")["num_inferences"] == len(docs)
+
+
+def test_missing_and_corrupt_models_fail_before_launch(tmp_path, fasttext_model, shared_data):
+    missing = scorers(str(tmp_path / "none.bin"), shared_data)
+    with pytest.raises(ConfigError, match="fastText model not found"):
+        BUILDERS["score"]({"scorers": missing, "batch_size": 8})
+    corrupt = tmp_path / "corrupt.bin"
+    corrupt.write_bytes(open(fasttext_model, "rb").read()[:5000])
+    with pytest.raises(ConfigError, match="truncated fastText model"):
+        BUILDERS["score"]({"scorers": scorers(str(corrupt), shared_data), "batch_size": 8})
+    with pytest.raises(ConfigError, match="missing or unreadable config.json"):
+        BUILDERS["score"]({"scorers": [{"name": "b", "task": "quality", "kind": "bert", "path": str(tmp_path)}]})
+    with pytest.raises(ConfigError, match="unknown keys \\['treshold'\\]"):
+        BUILDERS["score"]({"scorers": [{**missing[0], "treshold": 1}]})
+    with pytest.raises(ConfigError, match="gate 'toxicity_nope' is not an earlier scorer"):
+        BUILDERS["score"]({"scorers": [{**missing[0], "gate": "toxicity_nope"}]})
+    with pytest.raises(ConfigError, match="no model path configured"):
+        BUILDERS["score"]({"scorers": [{**missing[0], "path": ""}]})
+
+
+def test_score_model_option_overrides_a_configured_path(fasttext_model):
+    config = {"score": {"scorers": [{"name": "ft", "path": "old.bin"}]}}
+    options = PipelineOptions(["--score_model", f"ft={fasttext_model}"])
+    assert apply_score_options(config, options)["score"]["scorers"][0]["path"] == fasttext_model
+    with pytest.raises(ValueError, match="no such scorer"):
+        apply_score_options(config, PipelineOptions(["--score_model", "other=x.bin"]))
+    with pytest.raises(ValueError, match="expected NAME=PATH"):
+        apply_score_options(config, PipelineOptions(["--score_model", "ft"]))
