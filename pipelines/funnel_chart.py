@@ -46,7 +46,7 @@ def funnel_png(report: dict[str, Any], title: str = "skypile curation funnel") -
     ax.set_xlim(0, width * 2.1)  # room for the notes right of the longest bar
     ax.set_xlabel("records")
     ax.set_title(f"{title}: {report['records_in']:,} in, {report['kept']:,} kept")
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)  # the last bars are the shortest
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
