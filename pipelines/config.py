@@ -21,6 +21,12 @@ class ConfigError(ValueError):
     """A config file that cannot be used as written."""
 
 
+def _is_section(value: Any) -> bool:
+    """A mapping of settings (merged key by key, unknown keys rejected), as opposed to a mapping
+    that is itself a value, like ``langid.languages`` (replaced whole: its keys are the user's)."""
+    return isinstance(value, dict) and ("enabled" in value or any(isinstance(v, dict) for v in value.values()))
+
+
 def _merge(base: dict, override: dict, where: str) -> dict:
     out = copy.deepcopy(base)
     for key, value in override.items():
@@ -28,7 +34,7 @@ def _merge(base: dict, override: dict, where: str) -> dict:
             raise ConfigError(f"unknown config key {where}{key!r} (known: {', '.join(sorted(base))})")
         if isinstance(base[key], dict) and base[key] and not isinstance(value, dict):
             raise ConfigError(f"config key {where}{key!r} must be a mapping")
-        if isinstance(base[key], dict) and isinstance(value, dict) and base[key]:
+        if isinstance(value, dict) and base[key] and (not where or _is_section(base[key])):
             out[key] = _merge(base[key], value, f"{where}{key}.")
         else:
             out[key] = value
