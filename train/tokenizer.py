@@ -94,15 +94,16 @@ def train_tokenizer(texts: Iterator[str], vocab_size: int, out_dir: str, min_fre
     return out_dir
 
 
-def save_tokenizer(tok: Tokenizer, out_dir: str) -> None:
+def save_tokenizer(tok: Tokenizer, out_dir: str, pad_token: str | None = PAD_TOKEN) -> None:
     os.makedirs(out_dir, exist_ok=True)
     tok.save(os.path.join(out_dir, "tokenizer.json"))
-    config = {"tokenizer_class": "PreTrainedTokenizerFast", "eos_token": EOS_TOKEN, "pad_token": PAD_TOKEN,
-              "bos_token": None, "unk_token": None, "model_max_length": 1 << 30, "clean_up_tokenization_spaces": False}
+    specials = {"eos_token": EOS_TOKEN, **({"pad_token": pad_token} if pad_token else {})}
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", **specials, "bos_token": None, "unk_token": None,
+              "model_max_length": 1 << 30, "clean_up_tokenization_spaces": False}
     with open(os.path.join(out_dir, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)
     with open(os.path.join(out_dir, "special_tokens_map.json"), "w", encoding="utf-8") as f:
-        json.dump({"eos_token": EOS_TOKEN, "pad_token": PAD_TOKEN}, f, indent=2)
+        json.dump(specials, f, indent=2)
 
 
 def tokenizer_file(path: str) -> str:

