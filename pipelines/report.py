@@ -39,10 +39,10 @@ def build_report(counters: dict[tuple[str, str], int], steps: list[str], config:
     kept = counters.get(("output", "kept"), 0)
     funnel = []
     for name in ["read", *steps]:
-        if name in per_step:
-            info = per_step[name]
-            funnel.append({"step": name, "in": info["kept"] + sum(info["dropped"].values()),
-                           "kept": info["kept"], "dropped": dict(sorted(info["dropped"].items()))})
+        # A step no document reached still gets its row (0 in), so the funnel lists every step.
+        info = per_step.get(name, {"kept": 0, "dropped": {}})
+        funnel.append({"step": name, "in": info["kept"] + sum(info["dropped"].values()),
+                       "kept": info["kept"], "dropped": dict(sorted(info["dropped"].items()))})
     lines = {name[len("lines_removed:"):]: v for (ns, name), v in counters.items() if name.startswith("lines_removed:")}
     report = {
         "records_in": records_in,

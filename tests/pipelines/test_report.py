@@ -1,0 +1,62 @@
+"""The run report from Metrics counters: the invariant, reasons, the funnel table, report.json."""
+from __future__ import annotations
+
+import json
+
+
+from pipelines.report import build_report, counters_from_result, funnel_table, write_report
+from tests.conftest import beam_test_pipeline
+from transforms.apply import ApplyStep
+from transforms.extract import Extract
+from transforms.io import ReadInputs, WriteShards
+
+COUNTERS = {
+    ("read", "records_in"): 10, ("read", "files"): 2, ("read", "kept"): 6,
+    ("read", "dropped:read_not_response"): 3, ("read", "dropped:read_corrupt"): 1,
+    ("extract", "kept"): 5, ("extract", "dropped:extract_empty"): 1,
+    ("langid", "kept"): 4, ("langid", "dropped:langid_other_language"): 1,
+    ("output", "kept"): 4, ("output", "lang:zh"): 3, ("output", "lang:en"): 1,
+}
+
+
+def test_report_balances_and_lists_every_reason():
+    report = build_report(COUNTERS, ["extract", "langid", "url_filter"], {}, ["a.warc.gz", "b.warc.gz"])
+    assert report["records_in"] == 10 and report["kept"] == 4 and report["balanced"] is True
+    assert report["dropped"] == {"extract_empty": 1, "langid_other_language": 1, "read_corrupt": 1,
+                                 "read_not_response": 3}
+    assert report["kept_per_language"] == {"en": 1, "zh": 3}
+    assert [(f["step"], f["in"], f["kept"]) for f in report["funnel"]] == [
+        ("read", 10, 6), ("extract", 6, 5), ("langid", 5, 4), ("url_filter", 0, 0)]
+
+
+def test_a_lost_record_shows_as_not_balanced():
+    lost = dict(COUNTERS)
+    lost[("output", "kept")] = 3  # one document vanished between langid and the writer
+    report = build_report(lost, ["extract", "langid"], {}, [])
+    assert report["balanced"] is False
+    assert "(NOT BALANCED)" in funnel_table(report)
+
+
+def test_funnel_table_reads_top_down():
+    table = funnel_table(build_report(COUNTERS, ["extract", "langid"], {}, []))
+    lines = table.splitlines()
+    assert lines[0].split()[:4] == ["step", "in", "kept", "dropped"]
+    assert lines[1].split()[:4] == ["read", "10", "6", "4"] and "read_not_response=3" in lines[1]
+    assert lines[-1] == "records in 10 = kept 4 + dropped 6 (balanced)"
+
+
+def test_report_from_a_real_run_is_written_and_balanced(shared_data, tmp_path):
+    files = [str(shared_data / "warc/commoncrawl_whirlwind/whirlwind.warc.gz"),
+             str(shared_data / "warc/resiliparse/clipped.warc.gz")]
+    p = beam_test_pipeline()
+    read = p | ReadInputs(files, 10 << 20)
+    out = read["kept"] | "Extract" >> ApplyStep(Extract(extractor="resiliparse"))
+    _ = out["kept"] | WriteShards(str(tmp_path), [], {})
+    result = p.run()
+    result.wait_until_finish()
+    report = build_report(counters_from_result(result), ["extract"], {"extract": {}}, files)
+    path = write_report(str(tmp_path), report)
+    saved = json.loads(open(path, encoding="utf-8").read())
+    assert saved["records_in"] == 5 and saved["balanced"] is True
+    assert saved["dropped"] == {"read_not_response": 3, "read_truncated": 1}
+    assert saved["kept"] == 1 and saved["kept_per_language"] == {"und": 1}
