@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from classifiers.bert_model import BertClassifier
@@ -73,7 +73,7 @@ def test_scores_equal_direct_predictions_with_exact_counters(docs, fasttext_mode
 @pytest.mark.parametrize("mode,max_loads", [("multi_threading", 1), ("multi_processing", 2)])
 def test_two_workers_give_the_same_scores_and_load_once_per_process(docs, fasttext_model, shared_data, mode, max_loads):
     options = PipelineOptions(["--direct_num_workers", "2", "--direct_running_mode", mode])
-    p = TestPipeline(runner="FnApiRunner", options=options)
+    p = BeamTestPipeline(runner="FnApiRunner", options=options)
     transform = ScoreDocuments(scorers(fasttext_model, shared_data), batch_size=2)
     assert_that(run_scoring(p, docs, transform), equal_to(expected_scores(docs, fasttext_model, shared_data)))
     result = p.run()
@@ -135,3 +135,23 @@ def test_score_model_option_overrides_a_configured_path(fasttext_model):
         apply_score_options(config, PipelineOptions(["--score_model", "other=x.bin"]))
     with pytest.raises(ValueError, match="expected NAME=PATH"):
         apply_score_options(config, PipelineOptions(["--score_model", "ft"]))
+
+
+def test_curate_stops_before_launch_on_a_corrupt_model(tmp_path, fasttext_model, shared_data):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    corrupt = tmp_path / "corrupt.bin"
+    corrupt.write_bytes(open(fasttext_model, "rb").read()[:-10])
+    config = tmp_path / "score.yaml"
+    config.write_text("score:\n  enabled: true\n  scorers:\n"
+                      f"    - {{name: ft, task: quality, kind: fasttext, path: {tmp_path / 'placeholder.bin'}}}\n")
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "curate", "--input",
+                           str(shared_data / "warc/dolma/sample-0000.warc.gz"), "--output", str(tmp_path / "out"),
+                           "--config", str(config), "--score_model", f"ft={corrupt}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "skypile curate: error: score:" in proc.stderr and "truncated fastText model" in proc.stderr
+    assert not (tmp_path / "out" / "report.json").exists()
