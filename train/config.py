@@ -53,6 +53,7 @@ class DataSection:
     seq_len: int = 256
     text_column: str = "text"
     encode_batch: int = 64  # documents tokenized together (tokenizers parallelizes a batch)
+    prefetch: int = 2  # steps of batches built ahead on a background thread (0: inline)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from train.config import TrainConfig
 from train.distributed import DistEnv, all_gather_objects, all_reduce_sum, barrier
 from train.metrics import MetricsLog, peak_flops
 from train.mixture import stage_at, weights_at
+from train.prefetch import Prefetcher, snapshot
 from train.schedule import lr_at
 
 EvalFn = Callable[[torch.nn.Module, int], dict]
@@ -90,6 +91,7 @@ class Trainer:
         self.log = MetricsLog(os.path.join(out_dir, "metrics.jsonl"), enabled=env.is_main)
         self.eval_fn = eval_fn or load_eval_hook(cfg, self.tokenizer_path, env.device)
         self.step = 0
+        self.data = snapshot(self.loader)  # loader state after the last step taken (what a checkpoint saves)
 
     # -- checkpoints -------------------------------------------------------------------------
     def save(self) -> None:
@@ -102,7 +104,7 @@ class Trainer:
         else:
             optim_state = self.optimizer.state_dict()
         rng = all_gather_objects(self.env, _rng_state(self.env.device))
-        data = all_gather_objects(self.env, self.loader.state())
+        data = all_gather_objects(self.env, self.data["state"])
         if self.env.is_main:
             import dataclasses
 
@@ -133,18 +135,19 @@ class Trainer:
             self.optimizer.load_state_dict(ckpt["optimizer"])
         _set_rng_state(ckpt["rng"][self.env.rank], self.env.device)
         self.loader.load_state(ckpt["data"][self.env.rank])
+        self.data = snapshot(self.loader)
         self.step = ckpt["step"]
         self.log.truncate_after(self.step)
         return True
 
     # -- one optimizer step -------------------------------------------------------------------
-    def train_step(self, sources: list[str]) -> tuple[torch.Tensor, torch.Tensor, float]:
+    def train_step(self, sources: list[str], batches: list) -> tuple[torch.Tensor, torch.Tensor, float]:
         """Forward/backward over the micro-batches; returns per-source loss sums and token counts."""
         device, accum = self.env.device, self.cfg.train.grad_accum
         loss_sum = torch.zeros(len(sources), dtype=torch.float64, device=device)
         token_count = torch.zeros(len(sources), dtype=torch.float64, device=device)
         slot = {s: i for i, s in enumerate(sources)}
-        for micro, (batch, batch_sources) in enumerate(self.loader.step_batches(self.step)):
+        for micro, (batch, batch_sources) in enumerate(batches):
             tokens = torch.from_numpy(batch).to(device, non_blocking=True)
             x, y = tokens[:, :-1], tokens[:, 1:]
             last = micro == accum - 1
@@ -178,12 +181,23 @@ class Trainer:
                   "tokens": torch.zeros(len(sources), dtype=torch.float64, device=env.device),
                   "start": time.perf_counter(), "steps": 0}
         last: dict = {"step": self.step, "resumed": resumed, "complete": self.step >= self.total_steps}
+        prefetcher = Prefetcher(self.loader, self.step, self.total_steps, cfg.data.prefetch)
+        try:
+            last = self._loop(prefetcher, sources, window, bar) or last
+        finally:
+            prefetcher.close()
+            bar.close()
+        return last
+
+    def _loop(self, prefetcher: Prefetcher, sources: list[str], window: dict, bar: tqdm) -> dict | None:
+        cfg, last = self.cfg, None
         while self.step < self.total_steps:
             lr = lr_at(self.step, cfg.optim.lr, cfg.optim.warmup_steps, self.decay_steps, cfg.optim.min_lr_ratio)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             self.model.train()
-            loss_sum, token_count, grad_norm = self.train_step(sources)
+            batches, self.data = prefetcher.get(self.step)
+            loss_sum, token_count, grad_norm = self.train_step(sources, batches)
             window["loss"] += loss_sum
             window["tokens"] += token_count
             window["steps"] += 1
@@ -198,7 +212,6 @@ class Trainer:
                 self.log.write(last)
             if self.step % cfg.train.ckpt_every == 0 or stage_end or self.step == self.total_steps:
                 self.save()
-        bar.close()
         return last
 
     def _log(self, sources: list[str], window: dict, lr: float, grad_norm: float, bar: tqdm) -> dict:
@@ -211,9 +224,9 @@ class Trainer:
             "step": self.step, "tokens": self.step * self.loader.tokens_per_step,
             "loss": sum(loss_sum) / max(sum(tokens), 1), "lr": lr, "grad_norm": grad_norm, "stage": stage.name,
             "weights": weights_at(stage, self.step - 1),
-            "tokens_per_source": self.loader.tokens_by_source(),
+            "tokens_per_source": self.data["tokens_by_source"],
             "loss_per_source": {s: loss_sum[i] / tokens[i] for i, s in enumerate(sources) if tokens[i]},
-            "epochs": self.loader.epochs(), "tokens_per_sec": tokens_per_sec,
+            "epochs": self.data["epochs"], "tokens_per_sec": tokens_per_sec,
             "mfu": (tokens_per_sec * self.flops_per_token / (self.peak * self.env.world_size)) if self.peak else None,
         }
         bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{tokens_per_sec:,.0f}", stage=stage.name)
