@@ -225,6 +225,7 @@ class Trainer:
             "loss": sum(loss_sum) / max(sum(tokens), 1), "lr": lr, "grad_norm": grad_norm, "stage": stage.name,
             "weights": weights_at(stage, self.step - 1),
             "tokens_per_source": self.data["tokens_by_source"],
+            "tokens_per_stage": self.data["state"]["realized"],
             "loss_per_source": {s: loss_sum[i] / tokens[i] for i, s in enumerate(sources) if tokens[i]},
             "epochs": self.data["epochs"], "tokens_per_sec": tokens_per_sec,
             "mfu": (tokens_per_sec * self.flops_per_token / (self.peak * self.env.world_size)) if self.peak else None,

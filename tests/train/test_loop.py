@@ -54,6 +54,9 @@ def test_accumulation_matches_one_big_batch_and_hook_runs(tmp_path, tokenizer_di
     for a, b in zip(accumulated, whole):
         assert abs(a["loss"] - b["loss"]) < 1e-4 and abs(a["grad_norm"] - b["grad_norm"]) < 1e-3
     assert accumulated[-1]["stage"] == "s2" and accumulated[2]["stage"] == "s1"
+    per_stage = accumulated[-1]["tokens_per_stage"]
+    assert sum(per_stage["s1"].values()) == sum(per_stage["s2"].values()) == 3 * 4 * 32
+    assert "stem" not in per_stage["s1"] and accumulated[2]["tokens_per_stage"]["s2"] == {}
     assert accumulated[0]["lr"] < accumulated[2]["lr"]  # warmup
     png = tmp_path / "loss.png"
     plot(accumulated, str(png))
