@@ -18,7 +18,8 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping, Sequence
 
-from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_set, read_jsonl_texts
+from train.evaluate.jsonl import read_jsonl_texts
+from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_set
 from transforms.document import Document
 from transforms.step import Drop, Step, Verdict
 

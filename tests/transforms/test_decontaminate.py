@@ -11,7 +11,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipelines.config import ConfigError, load_config
 from pipelines.steps import BUILDERS
 from tests.conftest import beam_test_pipeline
-from train.evaluate.ngrams import read_jsonl_texts, units
+from train.evaluate.jsonl import read_jsonl_texts
+from train.evaluate.ngrams import units
 from transforms.apply import ApplyStep
 from transforms.decontaminate import Decontaminate, resolve_path
 from transforms.document import Document

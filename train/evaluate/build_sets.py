@@ -22,7 +22,8 @@ import os
 from collections import Counter, defaultdict
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_hashes, read_jsonl_texts
+from train.evaluate.jsonl import read_jsonl_texts
+from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_hashes
 
 READ_COLUMNS = ("id", "url", "domain", "text", "lang", "warc_date")
 

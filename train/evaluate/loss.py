@@ -24,7 +24,6 @@ Texts longer than the model's context are scored in consecutive windows (each to
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 from typing import Iterable, Sequence
@@ -79,16 +78,9 @@ def truncate(texts: Iterable[str], max_chars: int | None) -> list[str]:
 
 def read_domain(path: str, text_field: str = "text") -> list[str]:
     """Texts of a JSONL domain file; a record without ``text_field`` is an error."""
-    texts = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            if text_field not in record:
-                raise ValueError(f"{path}:{lineno}: no field {text_field!r} (fields: {sorted(record)})")
-            texts.append(str(record[text_field]))
-    return texts
+    from train.evaluate.jsonl import read_jsonl_texts
+
+    return read_jsonl_texts(path, [text_field])
 
 
 def domain_files(paths: Sequence[str]) -> dict[str, str]:

@@ -16,7 +16,6 @@ and 8 bytes each, so a benchmark's or a training shard's n-gram set stays small 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Iterable, Iterator, Sequence
 
@@ -37,19 +36,18 @@ def _hash(gram: Sequence[str]) -> int:
     return int.from_bytes(digest, "little")
 
 
-def ngram_hashes(text: str, n: int = DEFAULT_N) -> set[int]:
-    """Hashes of every window of ``n`` units. A text shorter than ``n`` units has none."""
+def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> Iterator[int]:
+    """Hashes of every window of ``n`` units in text order, repeats included (a text shorter
+    than ``n`` units has none)."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     seq = units(text)
-    return {_hash(seq[i:i + n]) for i in range(len(seq) - n + 1)}
-
-
-def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> Iterator[int]:
-    """Like :func:`ngram_hashes` but in text order, repeats included (for early exit)."""
-    seq = units(text)
     for i in range(len(seq) - n + 1):
         yield _hash(seq[i:i + n])
+
+
+def ngram_hashes(text: str, n: int = DEFAULT_N) -> set[int]:
+    return set(iter_ngram_hashes(text, n))
 
 
 def count_overlap(text: str, reference: set[int], n: int = DEFAULT_N, stop_at: int | None = None) -> int:
@@ -61,30 +59,6 @@ def count_overlap(text: str, reference: set[int], n: int = DEFAULT_N, stop_at: i
             if stop_at is not None and len(seen) >= stop_at:
                 break
     return len(seen)
-
-
-def record_text(record: dict, fields: Sequence[str] | None = None) -> str:
-    """The text of one JSONL record: the given fields joined by a space (GSM8K: question + " " +
-    answer); without fields, ``text``. A missing field is an error, not an empty string."""
-    fields = list(fields) if fields else ["text"]
-    missing = [f for f in fields if f not in record]
-    if missing:
-        raise KeyError(f"record has no field(s) {missing} (fields: {sorted(record)})")
-    return " ".join(str(record[f]) for f in fields)
-
-
-def read_jsonl_texts(path: str, fields: Sequence[str] | None = None) -> list[str]:
-    """Texts of every record of a JSONL file (see :func:`record_text`)."""
-    texts = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                texts.append(record_text(json.loads(line), fields))
-            except (ValueError, KeyError) as exc:
-                raise ValueError(f"{path}:{lineno}: {exc}") from exc
-    return texts
 
 
 def ngram_set(texts: Iterable[str], n: int = DEFAULT_N) -> set[int]:

@@ -10,7 +10,7 @@ import pytest
 
 from train.eval_cli import main
 from train.evaluate.build_sets import Benchmark
-from train.evaluate.ngrams import read_jsonl_texts
+from train.evaluate.jsonl import read_jsonl_texts
 from transforms.document import Document, parquet_schema, to_row
 
 UTC = dt.timezone.utc
