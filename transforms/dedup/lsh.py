@@ -15,9 +15,6 @@ from typing import Iterable, Iterator
 import numpy as np
 from scipy.integrate import quad
 
-FINEWEB_BANDS_ROWS = (14, 8)
-
-
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     """Probability that a pair at Jaccard ``similarity`` shares at least one band."""
     return 1.0 - (1.0 - similarity ** rows) ** bands
@@ -64,24 +61,3 @@ def star_edges(members: Iterable[str]) -> Iterator[tuple[str, str]]:
     ids = sorted(set(members))
     for other in ids[1:]:
         yield other, ids[0]
-
-
-def verified_edges(members: Iterable[tuple[str, np.ndarray]], threshold: float,
-                   jaccard) -> Iterator[tuple[str, str]]:
-    """Edges of a bucket kept only where the exact Jaccard similarity reaches ``threshold``.
-
-    Members are taken in id order; each joins the first earlier representative it matches, or
-    becomes a representative itself, so a bucket of k near-copies costs k - 1 comparisons.
-    """
-    reps: list[tuple[str, np.ndarray]] = []
-    seen = set()
-    for doc_id, hashes in sorted(members, key=lambda m: m[0]):
-        if doc_id in seen:
-            continue
-        seen.add(doc_id)
-        for rep_id, rep_hashes in reps:
-            if jaccard(hashes, rep_hashes) >= threshold:
-                yield doc_id, rep_id
-                break
-        else:
-            reps.append((doc_id, hashes))

@@ -3,14 +3,14 @@
 Signatures (:mod:`.minhash`) are computed over batches of documents; each document emits one key
 per band (:mod:`.lsh`), and only ``(band key, id)`` pairs cross the bucket shuffle. Buckets with
 several ids become star edges (optionally kept only where the exact Jaccard similarity of the
-shingle sets reaches the threshold); :class:`.components.ConnectedComponents` clusters them in
+shingle sets reaches the threshold, :mod:`.verify`); :class:`.components.ConnectedComponents` clusters them in
 Beam; the smallest id of each component survives and carries ``minhash_cluster_size`` (1 for a
 document with no near copy), for upsampling decisions downstream. Members of a cluster (survivor
 and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when alone).
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import apache_beam as beam
 import numpy as np
@@ -19,18 +19,21 @@ from apache_beam.metrics import Metrics
 
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
-from transforms.dedup.lsh import FINEWEB_BANDS_ROWS, band_keys, optimal_bands_rows, star_edges, verified_edges
-from transforms.dedup.minhash import MinHasher, hash_shingles, jaccard
+from transforms.dedup.lsh import band_keys, optimal_bands_rows, star_edges
+from transforms.dedup.minhash import MinHasher, hash_shingles
 from transforms.dedup.shingles import shingles
+from transforms.dedup.verify import VerifyPairs, candidate_pairs
 
 NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
 CLUSTER_COLUMN = "minhash_cluster_id"
+HASHES = "hashes"
 
 
 class BandKeysFn(beam.DoFn):
-    """A batch of documents -> ``(band key, id)`` per band, or ``(band key, (id, hashes))`` when
-    candidates are verified. Documents without shingles (no words) are no one's candidate."""
+    """A batch of documents -> ``(band key, id)`` per band; with ``with_hashes`` also
+    ``(id, shingle hashes)`` once per document on the ``hashes`` output (for the Jaccard check).
+    Documents without shingles (no words) are no one's candidate."""
 
     def __init__(self, num_perm: int, seed: int, bands: int, rows: int, word_ngram: int, char_ngram: int,
                  with_hashes: bool):
@@ -50,32 +53,17 @@ class BandKeysFn(beam.DoFn):
             return
         sigs = self.hasher.signatures([hashes[i] for i in keep])
         for i, keys in zip(keep, band_keys(sigs, self.bands, self.rows)):
-            value = (docs[i].id, np.unique(hashes[i]).astype(np.uint32)) if self.with_hashes else docs[i].id
+            doc_id = docs[i].id
             for key in keys:
-                yield key, value
+                yield key, doc_id
+            if self.with_hashes:
+                yield beam.pvalue.TaggedOutput(HASHES, (doc_id, np.unique(hashes[i]).astype(np.uint32)))
 
 
-class BucketEdgesFn(beam.DoFn):
-    """``(band key, members)`` -> candidate edges ``(id, id)``."""
-
-    def __init__(self, verify_threshold: float | None):
-        self.verify_threshold = verify_threshold
-
-    def setup(self):
-        self.rejected = Metrics.counter(NAME, "candidates_below_threshold")
-
-    def process(self, element):
-        _, members = element
-        members = list(members)
-        if len(members) < 2:
-            return
-        if self.verify_threshold is None:
-            yield from star_edges(members)
-            return
-        edges = list(verified_edges(members, self.verify_threshold, jaccard))
-        distinct = len({m[0] for m in members})
-        self.rejected.inc(distinct - 1 - len(edges))
-        yield from edges
+def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
+    """``(band key, ids)`` -> star edges on the smallest id, or every candidate pair to verify."""
+    _, members = element
+    return candidate_pairs(members) if verify else star_edges(members)
 
 
 def component_decisions(element) -> Iterable[tuple[str, Decision]]:
@@ -94,7 +82,7 @@ class MinHashDedup(beam.PTransform):
     ``bands``/``rows`` of 0 derive them from ``threshold`` with datasketch's optimal-parameter
     routine (false negatives weighted ``false_negative_weight``); the default is FineWeb's 14 x 8.
     ``verify_jaccard`` keeps only candidate pairs whose exact shingle Jaccard similarity reaches
-    ``threshold`` (shingle hashes then travel with the band keys: ~4 bytes per shingle per band).
+    ``threshold`` (:mod:`.verify`; each document's shingle hashes cross two extra shuffles).
     """
 
     columns = {SIZE_COLUMN: pa.int32(), CLUSTER_COLUMN: pa.string()}
@@ -117,10 +105,13 @@ class MinHashDedup(beam.PTransform):
         keys = (docs
                 | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                 | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
-                                                      self.word_ngram, self.char_ngram, self.verify_jaccard)))
-        edges = (keys
+                                                      self.word_ngram, self.char_ngram, self.verify_jaccard)
+                                           ).with_outputs(HASHES, main="keys"))
+        edges = (keys.keys
                  | "Buckets" >> beam.GroupByKey()
-                 | "CandidateEdges" >> beam.ParDo(BucketEdgesFn(self.threshold if self.verify_jaccard else None)))
+                 | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard))
+        if self.verify_jaccard:
+            edges = edges | "VerifyJaccard" >> VerifyPairs(keys[HASHES], self.threshold, NAME)
         decisions = (edges
                      | "Components" >> ConnectedComponents(self.max_rounds, namespace=NAME)
                      | "ByRoot" >> beam.Map(lambda nr: (nr[1], nr[0]))

@@ -4,9 +4,10 @@ import pytest
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from transforms.dedup.lsh import band_keys, candidate_probability, optimal_bands_rows, star_edges, verified_edges
+from transforms.dedup.lsh import band_keys, candidate_probability, optimal_bands_rows, star_edges
 from transforms.dedup.minhash import MinHasher, hash_shingles, jaccard
 from transforms.dedup.shingles import shingles, uses_characters
+from transforms.dedup.verify import candidate_pairs
 
 from tests.transforms.dedup.corpus import EN, ZH, edit_words, texts
 
@@ -79,7 +80,6 @@ def test_band_keys_equal_exactly_when_the_band_agrees():
 
 def test_bucket_edges():
     assert sorted(star_edges(["c", "a", "b", "a"])) == [("b", "a"), ("c", "a")]
-    same, other = np.arange(100, dtype=np.uint32), np.arange(1000, 1100, dtype=np.uint32)
-    near = np.concatenate([same[:90], np.arange(5000, 5010, dtype=np.uint32)])
-    members = [("d", near), ("a", same), ("b", other), ("c", same)]
-    assert sorted(verified_edges(members, 0.8, jaccard)) == [("c", "a"), ("d", "a")]
+    assert sorted(candidate_pairs(["c", "a", "b", "a"])) == [("a", "b"), ("a", "c"), ("b", "c")]
+    big = [f"d{i:03d}" for i in range(60)]
+    assert sorted(candidate_pairs(big, max_all_pairs=50)) == [("d000", b) for b in big[1:]]

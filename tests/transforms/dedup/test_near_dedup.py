@@ -68,3 +68,14 @@ def test_dedup_sections_build_from_the_default_config_and_reject_bad_keys():
         BUILDERS["minhash_dedup"]({"no_such_key": 1})
     with pytest.raises(ConfigError, match="num_perm"):
         BUILDERS["minhash_dedup"]({"num_perm": 64, "bands": 14, "rows": 8})
+
+
+def test_jaccard_check_rejects_candidates_below_threshold(shared_data):
+    en = texts(shared_data, EN, 2)
+    docs = [doc("a", en[0]), doc("b", edit_words(en[0], 100)),  # J ~ 0.9: a sure LSH candidate at 64x2
+            doc("c", en[1]), doc("d", en[1] + " ")]  # exact copy: J = 1
+    step = MinHashDedup(num_perm=128, bands=64, rows=2, threshold=0.97, verify_jaccard=True, max_rounds=3)
+    kept, dropped, counters, _ = run_step(step, docs)
+    assert dropped == {"d": "near_duplicate"}
+    assert counters[("minhash_dedup", "candidate_pairs_checked")] == 2
+    assert counters[("minhash_dedup", "candidates_below_threshold")] == 1
