@@ -116,6 +116,7 @@ def main(argv=None) -> int:
         for _ in range(args.warmup):
             train_step(forward, batches[0])
         compile_s[name] = time.perf_counter() - start
+        print(f"warmup {name}: {compile_s[name]:.1f}s", file=sys.stderr, flush=True)
     rates: dict[str, list[float]] = {name: [] for name in models}
     for round_ in range(args.rounds):
         # Rotate the order each round so no variant always runs first (or last) in a round.
@@ -124,6 +125,7 @@ def main(argv=None) -> int:
             forward, module = models[name]
             module.zero_grad(set_to_none=True)
             rates[name].append(tokens / timed_steps(forward, batches, device))
+            print(f"round {round_ + 1} {name}: {rates[name][-1]:,.0f} tokens/s", file=sys.stderr, flush=True)
     peak = peak_flops(device, args.peak_tflops)
     per_token = flops_per_token(config, args.seq_len)
     print(f"config {args.config} ({param_count(config) / 1e6:.1f}M params), device {args.device}, dtype {args.dtype}, "
