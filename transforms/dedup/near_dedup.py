@@ -80,16 +80,17 @@ class MinHashDedup(beam.PTransform):
     """``docs -> {"kept", "rejected"}`` with one document per near-duplicate cluster.
 
     ``bands``/``rows`` of 0 derive them from ``threshold`` with datasketch's optimal-parameter
-    routine (false negatives weighted ``false_negative_weight``); the default is FineWeb's 14 x 8.
+    routine (false negatives weighted ``false_negative_weight``); FineWeb's preset is
+    ``num_perm=112, bands=14, rows=8, verify_jaccard=False``. Defaults as in defaults.yaml.
     ``verify_jaccard`` keeps only candidate pairs whose exact shingle Jaccard similarity reaches
     ``threshold`` (:mod:`.verify`; each document's shingle hashes cross two extra shuffles).
     """
 
     columns = {SIZE_COLUMN: pa.int32(), CLUSTER_COLUMN: pa.string()}
 
-    def __init__(self, num_perm: int = 112, seed: int = 1, threshold: float = 0.8, bands: int = 14,
-                 rows: int = 8, false_negative_weight: float = 0.5, word_ngram: int = 5, char_ngram: int = 5,
-                 verify_jaccard: bool = False, max_rounds: int = 20, batch_size: int = 256):
+    def __init__(self, num_perm: int = 128, seed: int = 1, threshold: float = 0.8, bands: int = 0,
+                 rows: int = 0, false_negative_weight: float = 0.98, word_ngram: int = 5, char_ngram: int = 5,
+                 verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256):
         super().__init__()
         if not bands or not rows:
             bands, rows = optimal_bands_rows(threshold, num_perm, 1.0 - false_negative_weight,

@@ -28,10 +28,12 @@ EXPECTED_SIZES = {"en0": 3, "en1": 3, "en2": 1, "en3": 1, "en4": 1, "en4o": 1, "
                   "zh2": 1, "zh3": 1, "empty": 1}
 
 
-@pytest.mark.parametrize("verify", [False, True])
-def test_near_duplicates_known_answers(shared_data, verify):
-    kept, dropped, counters, dropped_extra = run_step(MinHashDedup(verify_jaccard=verify, max_rounds=4),
-                                                      _corpus(shared_data))
+@pytest.mark.parametrize("settings", [
+    {},  # defaults: threshold 0.8, 17 x 7 bands, exact Jaccard check
+    {"num_perm": 112, "bands": 14, "rows": 8, "verify_jaccard": False},  # FineWeb's preset
+])
+def test_near_duplicates_known_answers(shared_data, settings):
+    kept, dropped, counters, dropped_extra = run_step(MinHashDedup(max_rounds=4, **settings), _corpus(shared_data))
     assert dropped == EXPECTED_DROPPED
     assert {k: v[1]["minhash_cluster_size"] for k, v in kept.items()} == EXPECTED_SIZES
     assert kept["en0"][1]["minhash_cluster_id"] == "en0" and kept["en2"][1]["minhash_cluster_id"] is None
@@ -43,8 +45,9 @@ def test_near_duplicates_known_answers(shared_data, verify):
 
 
 def test_bands_rows_from_threshold_and_bad_settings():
-    step = MinHashDedup(num_perm=128, bands=0, rows=0, threshold=0.8)
-    assert (step.bands, step.rows) == (9, 13)
+    assert (lambda s: (s.bands, s.rows))(MinHashDedup()) == (17, 7)
+    step = MinHashDedup(num_perm=128, bands=0, rows=0, threshold=0.8, false_negative_weight=0.5)
+    assert (step.bands, step.rows) == (9, 13)  # datasketch's MinHashLSH(0.8) choice
     with pytest.raises(ValueError):
         MinHashDedup(num_perm=64, bands=14, rows=8)
 
