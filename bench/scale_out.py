@@ -8,64 +8,23 @@ peak resident memory of the whole process tree, sampled from /proc every 0.2 s. 
 peerbench's ``peer_e2e.py`` (datatrove: WarcReader -> Trafilatura -> Gopher filters -> Parquet)
 with the same number of tasks; the ratio column is our responses/s over datatrove's.
 
-Usage: .venv/bin/python bench/scale_out.py [--workers 1,2,4] [--peer-tasks 1,2] [--shards DIR]
+Usage: .venv/bin/python bench/scale_out.py [--workers 1,2,4] [--peer-tasks 1,2] [--shards DIR | --records N]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measure import ROOT, measure  # noqa: E402
+
 PEERBENCH = os.path.join(os.path.dirname(ROOT), "shared", "peerbench")
 PEER_ROOT = os.environ.get("PEERBENCH_ROOT", os.path.join(tempfile.gettempdir(), "peerbench"))
-
-
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, []))
-    return total
-
-
-def measure(cmd: list[str], env=None) -> dict:
-    """Wall seconds, CPU seconds of the finished children, peak tree RSS; the command's stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss_bytes(proc.pid))
-        time.sleep(0.2)
-    wall = time.monotonic() - start
-    out = proc.stdout.read()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 2**20, "stdout": out}
 
 
 def run_ours(shards: str, workers: int, scratch: str) -> dict:
@@ -96,10 +55,16 @@ def main() -> int:
     ap.add_argument("--shards", default=os.path.join(PEER_ROOT, "data", "shards"))
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--peer-tasks", default="1,2")
+    ap.add_argument("--records", type=int, default=0,
+                    help="build a smaller benchmark WARC of this many responses (>= 411) in a temp folder")
     args = ap.parse_args()
-    if not os.path.isdir(args.shards):
-        subprocess.run([sys.executable, os.path.join(PEERBENCH, "make_warc.py")], check=True)
     scratch = tempfile.mkdtemp(prefix="skypile-scale-")
+    if args.records:
+        args.shards = os.path.join(scratch, "warc", "shards")
+        subprocess.run([sys.executable, os.path.join(PEERBENCH, "make_warc.py"), "--records", str(args.records),
+                        "--shards", "4", "--out", os.path.join(scratch, "warc")], check=True, stdout=subprocess.DEVNULL)
+    elif not os.path.isdir(args.shards):
+        subprocess.run([sys.executable, os.path.join(PEERBENCH, "make_warc.py")], check=True)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     rows = []
     for n in [int(x) for x in args.workers.split(",") if x]:
