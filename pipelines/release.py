@@ -58,6 +58,8 @@ def build_release(corpus: str, out: str, name: str, license_id: str, shard_mb: f
     report = load_report(corpus)
     plans = plan_configs(corpus, int(shard_mb * MB))
     rows = sum(p.rows for p in plans)
+    if not rows:
+        raise ReleaseError(f"{corpus}: the run kept no documents; nothing to release")
     if rows != report["kept"]:
         raise ReleaseError(f"{corpus}: the shards hold {rows:,} rows but report.json kept {report['kept']:,}; "
                            "the corpus is incomplete or was changed after the run")
