@@ -108,10 +108,12 @@ def build_model(config: ModelConfig, seed: int, device: torch.device) -> Llama:
     return Llama(config).to(device)
 
 
-def build_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.AdamW:
-    """AdamW; matrices decay, norm gains do not (GPT-3 / Llama practice)."""
+def build_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device,
+                    fsdp: bool = False) -> torch.optim.AdamW:
+    """AdamW; matrices decay, norm gains do not (GPT-3 / Llama practice). Fused kernels on GPU,
+    except over FSDP2's DTensor shards, where the default multi-tensor path is the tested one."""
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
     groups = [{"params": decay, "weight_decay": cfg.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2),
-                             eps=cfg.optim.eps, fused=device.type == "cuda")
+                             eps=cfg.optim.eps, fused=device.type == "cuda" and not fsdp)

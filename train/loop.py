@@ -83,7 +83,7 @@ class Trainer:
             fsdp_param_dtype=torch.bfloat16 if self.fsdp and dtype == "bf16" else None)
         # Under FSDP the mixed-precision policy casts; elsewhere bf16 is autocast (float32 master weights).
         self.autocast = dtype == "bf16" and not self.fsdp
-        self.optimizer = build.build_optimizer(self.model, cfg, env.device)
+        self.optimizer = build.build_optimizer(self.model, cfg, env.device, self.fsdp)
         self.decay_steps = cfg.optim.decay_steps if cfg.optim.decay_steps is not None else self.stages[0].end_step
         self.flops_per_token = flops_per_token(self.model_config, cfg.data.seq_len)
         name = torch.cuda.get_device_name(env.device) if gpu else "cpu"

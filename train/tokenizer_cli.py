@@ -43,8 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "convert":
         from train.tiktoken_convert import convert_tiktoken, default_qwen_file
 
-        source = args.tiktoken or default_qwen_file()
-        convert_tiktoken(source, args.out)
+        try:
+            source = args.tiktoken or default_qwen_file()
+            convert_tiktoken(source, args.out)
+        except (ValueError, OSError) as exc:
+            print(f"skypile tokenizer: {exc}", file=sys.stderr)
+            return 2
         print(f"wrote {args.out}/tokenizer.json from {source}")
         return 0
     try:
