@@ -115,7 +115,7 @@ def parser() -> argparse.ArgumentParser:
     ft.add_argument("--dim", type=int, default=100)
     ft.add_argument("--word-ngrams", type=int, default=2)
     ft.add_argument("--bucket", type=int, default=2_000_000, help="hashed n-gram buckets (model size ~ bucket x dim)")
-    ft.add_argument("--threads", type=int, default=1, help="1 = reproducible (Hogwild SGD is not on more)")
+    ft.add_argument("--threads", type=int, default=10, help="training threads (at least 10; see train_fasttext)")
     ft.add_argument("--seed", type=int, default=0)
     ft.set_defaults(func=train_fasttext_cmd)
 

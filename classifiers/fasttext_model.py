@@ -27,6 +27,8 @@ _TOKENS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac
 
 # fastText's supervised defaults (lr 0.1, dim 100, epoch 5) plus word bigrams, as its text
 # classification tutorial recommends (fasttext.cc/docs/en/supervised-tutorial.html).
+# See train_fasttext: fewer threads leave part of the input matrix uninitialised.
+MIN_THREADS = 10
 DEFAULT_TRAIN = {"epoch": 5, "lr": 0.1, "wordNgrams": 2, "dim": 100, "minCount": 1, "loss": "softmax"}
 
 
@@ -36,17 +38,15 @@ def tokenize(text: str) -> str:
 
 
 def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, quantize: bool = False,
-                   quantize_cutoff: int = 0, seed: int = 0, threads: int = 1, **params) -> str:
+                   quantize_cutoff: int = 0, seed: int = 0, threads: int = MIN_THREADS, **params) -> str:
     """Train a binary model on ``texts`` (label 1 = positive) and save it to ``out``.
 
-    ``threads=1`` by default (Hogwild SGD on more threads is order-dependent). Even on one
-    thread, fasttext-numpy2 0.10 trains slightly different models from run to run here, and
-    with ``bucket`` 10000 most runs hit "Encountered NaN" (never seen at 20000 or more), which
-    points at an uninitialised read in the C++ library. So: buckets below 20000 are refused, a
-    NaN run is retried (up to 3 times), and scoring, not training, is what is deterministic.
+    fastText initialises the input matrix in ten blocks, one per training thread
+    (``DenseMatrix::uniform``); with fewer than ten threads the other rows stay uninitialised in
+    fasttext-numpy2 0.10 (we measured 35k of 55k rows left as they were, run-to-run differences
+    and intermittent "Encountered NaN"). So at least :data:`MIN_THREADS` threads train: Hogwild
+    SGD makes training vary slightly from run to run; scoring a given model is deterministic.
     """
-    if params.get("bucket", 2_000_000) < 20_000:
-        raise ValueError("fastText bucket must be >= 20000 (smaller values diverge to NaN)")
     import fasttext
 
     opts = {**DEFAULT_TRAIN, **params}
@@ -57,13 +57,8 @@ def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, qua
         train_file = f.name
     try:
         fasttext.FastText.eprint = lambda *a, **k: None
-        for attempt in range(3):
-            try:
-                model = fasttext.train_supervised(input=train_file, seed=seed, thread=threads, verbose=0, **opts)
-                break
-            except RuntimeError as exc:
-                if "NaN" not in str(exc) or attempt == 2:
-                    raise
+        model = fasttext.train_supervised(input=train_file, seed=seed, thread=max(threads, MIN_THREADS),
+                                          verbose=0, **opts)
         if quantize:
             # Product quantization, as in fastText's .ftz models: ~10x smaller, same labels;
             # cutoff > 0 keeps only that many embedding rows (by norm), smaller and faster still.

@@ -10,6 +10,7 @@ when the document is outside its languages or gate). Deciding is :mod:`transform
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any, Iterable, Sequence
 
 import apache_beam as beam
@@ -44,13 +45,28 @@ def score_documents(docs: Sequence[Document], spec: ScorerSpec, model) -> list[D
     return out
 
 
+class _LoadedModel:
+    """A model in the per-process ``Shared`` cache, and whether its load has been counted: the
+    first DoFn instance (thread) to process a batch counts it, whichever instance loaded it."""
+
+    def __init__(self, model):
+        self.model = model
+        self._lock = threading.Lock()
+        self._counted = False
+
+    def take_uncounted(self) -> bool:
+        with self._lock:
+            counted, self._counted = self._counted, True
+        return not counted
+
+
 class ScoreStep(Step):
     """fastText and lexicon scoring on batches; never drops a document.
 
     Models load in :meth:`setup` through one ``Shared`` handle per scorer, so every DoFn instance
-    (thread) of a worker process uses the same loaded model. Loads are counted as
-    ``score/model_loads:<column>`` (reported on the first batch, since counters are only
-    recorded while a bundle runs).
+    (thread) of a worker process uses the same loaded model. Each load is counted once as
+    ``score/model_loads:<column>`` (on the next batch, since counters only record while a bundle
+    runs).
     """
 
     name = NAME
@@ -59,36 +75,29 @@ class ScoreStep(Step):
         self.specs = list(specs)
         self.columns = {s.column: pa.float32() for s in self.specs}
         self._handles = {s.column: shared.Shared() for s in self.specs}
-        self._models: dict[str, Any] | None = None
-        self._loaded: list[str] = []
+        self._models: dict[str, _LoadedModel] | None = None
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_models"], state["_loaded"] = None, []  # loaded models never travel (fastText cannot pickle)
+        state["_models"] = None  # loaded models never travel (fastText cannot pickle)
         return state
 
     def setup(self) -> None:
-        if self._models is not None:
-            return
-        models = {}
-        for spec in self.specs:
-            def load(spec=spec):
-                self._loaded.append(spec.column)
-                return spec.load()
-
+        if self._models is None:
             # The tag makes a changed model path or option load afresh instead of reusing the cache.
-            models[spec.column] = self._handles[spec.column].acquire(load, tag=repr(spec))
-        self._models = models
+            self._models = {s.column: self._handles[s.column].acquire(lambda s=s: _LoadedModel(s.load()), tag=repr(s))
+                            for s in self.specs}
 
     def process(self, doc: Document):
         return self.process_batch([doc])[0]
 
     def process_batch(self, docs: list[Document]) -> list[Document]:
         self.setup()
-        while self._loaded:
-            Metrics.counter(NAME, f"model_loads:{self._loaded.pop()}").inc()
         for spec in self.specs:
-            docs = score_documents(docs, spec, self._models[spec.column])
+            loaded = self._models[spec.column]
+            if loaded.take_uncounted():
+                Metrics.counter(NAME, f"model_loads:{spec.column}").inc()
+            docs = score_documents(docs, spec, loaded.model)
         return docs
 
 

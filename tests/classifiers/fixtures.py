@@ -25,8 +25,7 @@ def surge_split(shared_data):
 
 @pytest.fixture(scope="session")
 def fasttext_model(tmp_path_factory, surge_split):
-    """fastText toxicity model on 3/4 of Surge (small bucket: ~7 MB instead of 800 MB; buckets under ~20k made
-    fastText 0.10 hit NaN intermittently here)."""
+    """fastText toxicity model on 3/4 of Surge (small bucket: ~7 MB instead of 800 MB)."""
     from classifiers.fasttext_model import train_fasttext
 
     train, _ = surge_split
