@@ -102,6 +102,9 @@ class TrainSection:
     keep_checkpoints: int = 3
     peak_tflops: Union[float, None] = None  # per device, for MFU; None: known GPUs only
     progress: bool = True
+    # Start a new run from another run's weights (a step_*.pt, or a run directory: its newest):
+    # e.g. stage 2 from a finished stage-1 run. Optimizer and data start fresh; a resume wins.
+    init_from: str = ""
 
 
 @dataclass

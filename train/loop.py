@@ -140,6 +140,17 @@ class Trainer:
         self.log.truncate_after(self.step)
         return True
 
+    def init_weights_from(self, path: str) -> None:
+        from model.checkpoint import find_checkpoint
+
+        ckpt = checkpoint.load(str(find_checkpoint(path)))
+        if self.fsdp:
+            from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+
+            set_model_state_dict(unwrap(self.model), ckpt["model"], options=StateDictOptions(full_state_dict=True))
+        else:
+            unwrap(self.model).load_state_dict(ckpt["model"])
+
     # -- one optimizer step -------------------------------------------------------------------
     def train_step(self, sources: list[str], batches: list) -> tuple[torch.Tensor, torch.Tensor, float]:
         """Forward/backward over the micro-batches; returns per-source loss sums and token counts."""
@@ -174,6 +185,8 @@ class Trainer:
     def run(self) -> dict:
         cfg, env = self.cfg, self.env
         resumed = self.resume()
+        if not resumed and cfg.train.init_from:
+            self.init_weights_from(cfg.train.init_from)
         sources = sorted(self.loader.packers)
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not (env.is_main and cfg.train.progress),
                    desc="train", unit="step", dynamic_ncols=True)

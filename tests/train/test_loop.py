@@ -61,3 +61,14 @@ def test_accumulation_matches_one_big_batch_and_hook_runs(tmp_path, tokenizer_di
     png = tmp_path / "loss.png"
     plot(accumulated, str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_init_from_starts_a_new_run_from_trained_weights(tmp_path, tokenizer_dir, corpus):
+    first = _run(tmp_path, "first", tokenizer_dir, corpus, micro_batch_size=2, grad_accum=2)
+    again = _run(tmp_path, "again", tokenizer_dir, corpus, micro_batch_size=2, grad_accum=2)
+    assert again[0]["loss"] == first[0]["loss"]  # a fresh run starts from the seeded init
+    cont = _run(tmp_path, "cont", tokenizer_dir, corpus, micro_batch_size=2, grad_accum=2,
+                init_from=str(tmp_path / "first"))
+    # Same first batch, trained weights: the loss starts where the first run ended up, not at init.
+    assert cont[0]["loss"] < first[0]["loss"] - 0.2
+    assert cont[0]["tokens"] == first[0]["tokens"]  # steps and data start over
