@@ -7,9 +7,10 @@ Sections (``--only signatures,e2e,scale,rounds``):
               (legacy and its default affine32 scheme) and ``MinHash.bulk``. Shingling is timed in
               every row (each path shingles the text itself).
   e2e         docs/s of the whole ``minhash_dedup`` Beam step (read JSONL -> signatures -> buckets
-              -> components -> join -> kept ids) against ``peer_minhash.py --engine all``
-              (datasketch + LSH + union-find, datatrove's 4 stages, text-dedup), each peer in its own
-              venv, and dups_missed / clusters_lost against the kit's ground truth.
+              -> [Jaccard check] -> components -> join -> kept ids), one worker, against
+              ``peer_minhash.py`` (datasketch + LSH + union-find, datatrove's 4 stages, text-dedup),
+              each engine in its own process and venv; CPU seconds of each process from the OS (robust
+              on a busy machine), dups_missed / clusters_lost against the kit's ground truth.
   scale       peak RSS of the runner process and of the largest worker process with 2 workers
               (multi_processing) as the input grows 1x, 2x, 4x (replicas get distinct words, so the
               duplicate structure is the same in every replica).
@@ -88,12 +89,12 @@ def bench_signatures(rows, repeat):
 
     MinHash(num_perm=128, seed=1, scheme="legacy")  # warm-up: permutation arrays
     results = {}
-    for name, fn in [("ours (batched NumPy, legacy scheme)", ours),
+    for name, fn in [("ours (batched, fused Numba kernel; legacy scheme)", ours),
                      ("datasketch update_batch, legacy scheme", datasketch("legacy")),
                      ("datasketch update_batch, affine32 (its default)", datasketch("affine32")),
                      ("datasketch MinHash.bulk, legacy scheme", bulk)]:
         results[name] = best_of(fn, repeat)
-    (ours_s, _), ours_sigs = results["ours (batched NumPy, legacy scheme)"]
+    (ours_s, _), ours_sigs = results["ours (batched, fused Numba kernel; legacy scheme)"]
     print("\n| signatures (128 perm, word/char 5-grams) | docs | CPU s | wall s | docs per CPU s | ours vs it | "
           "identical to ours |")
     print("|---|---|---|---|---|---|---|")
@@ -122,39 +123,71 @@ def run_ours(path, out_dir, step_kwargs, options=()):
     return seconds, kept
 
 
+def _child_cpu(cmd, env=None):
+    """Runs ``cmd``; returns (stdout, CPU seconds of it and its children, wall seconds)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        print(f"{' '.join(cmd[:3])} exited {proc.returncode}: {proc.stderr[-1500:]}", file=sys.stderr)
+    return proc.stdout, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+
+
+E2E_SETTINGS = {
+    "ours, defaults (t=0.8, 17x7 of 128, exact Jaccard check)": {},
+    "ours, t=0.7 + exact Jaccard check (19x6 of 128)": dict(threshold=0.7),
+    "ours, t=0.7, 14x9 of 128 (as datasketch MinHashLSH(0.7)), no check":
+        dict(threshold=0.7, false_negative_weight=0.5, verify_jaccard=False),
+    "ours, FineWeb 14x8 of 112, no check": dict(num_perm=112, bands=14, rows=8, verify_jaccard=False),
+}
+
+
 def bench_e2e(rows, path, repeat):
+    """Every engine in its own process, ours included; CPU seconds from the OS (whole process, loading
+    included), ``seconds`` from the engine's own timer (kit: timed section; ours: pipeline run)."""
     sys.path.insert(0, KIT)
-    from pbcommon import dedup_metrics
+    from pbcommon import dedup_metrics, venv_python
 
     ids = [r["id"] for r in rows]
     table = []
-    settings = [("ours, FineWeb 14x8 (112 perm)", dict(num_perm=112, bands=14, rows=8)),
-                ("ours, t=0.7 -> 14x9 (128 perm, as datasketch)", dict(num_perm=128, threshold=0.7, bands=0, rows=0)),
-                ("ours, t=0.7 + exact Jaccard check (fn weight 0.98)",
-                 dict(num_perm=128, threshold=0.7, bands=0, rows=0, false_negative_weight=0.98, verify_jaccard=True))]
-    for name, kw in settings:
+    for name, kw in E2E_SETTINGS.items():
         best = None
         for _ in range(repeat):
             with tempfile.TemporaryDirectory() as tmp:
-                seconds, kept = run_ours(path, tmp, {"max_rounds": 10, **kw})
-            best = (seconds, kept) if best is None or seconds < best[0] else best
-        seconds, kept = best
+                out, cpu, _ = _child_cpu([sys.executable, os.path.abspath(__file__), "--child-e2e", path,
+                                          "--child-out", tmp, "--child-settings", json.dumps(kw),
+                                          "--child-workers", "1"])
+                kept = [line.strip() for f in glob.glob(os.path.join(tmp, "kept*")) for line in open(f)]
+            seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
+            if best is None or cpu < best[1]:
+                best = (seconds, cpu, kept)
+        seconds, cpu, kept = best
         table.append({"method": name, "docs": len(ids), "kept": len(kept), "seconds": round(seconds, 2),
-                      "docs_per_s": round(len(ids) / seconds, 1), **dedup_metrics(ids, kept, GROUNDTRUTH)})
-    proc = subprocess.run([sys.executable, os.path.join(KIT, "peer_minhash.py"), "--engine", "all", "--texts", path],
-                          capture_output=True, text=True, timeout=1800)
-    for line in proc.stdout.splitlines():
-        if line.startswith("{"):
-            r = json.loads(line)
-            table.append({k: r.get(k) for k in ("method", "docs", "kept", "seconds", "docs_per_s", "dups_missed",
-                                                "clusters_lost", "ideal_kept")})
-    if proc.returncode:
-        print(f"peer_minhash.py exited {proc.returncode}: {proc.stderr[-2000:]}", file=sys.stderr)
-    print("\n| end to end (same texts) | docs | kept | seconds | docs/s | dups missed | clusters lost | ideal kept |")
-    print("|---|---|---|---|---|---|---|---|")
+                      "docs_per_s": round(len(ids) / seconds, 1), "cpu": round(cpu, 1),
+                      **dedup_metrics(ids, kept, GROUNDTRUTH)})
+    for engine, venv in (("datasketch", "tools"), ("datatrove", "datatrove"), ("textdedup", "textdedup")):
+        best = None
+        for _ in range(repeat):
+            out, cpu, _ = _child_cpu([venv_python(venv), os.path.join(KIT, "peer_minhash.py"), "--engine", engine,
+                                      "--texts", path])
+            lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+            if lines and (best is None or cpu < best[1]):
+                best = (lines[-1], cpu)
+        if best:
+            r, cpu = best
+            table.append({**{k: r.get(k) for k in ("method", "docs", "kept", "seconds", "docs_per_s", "dups_missed",
+                                                   "clusters_lost", "ideal_kept")}, "cpu": round(cpu, 1)})
+    ours_cpu = table[0]["cpu"]
+    print("\n| end to end (same texts) | docs | kept | seconds | docs/s | CPU s (process) | CPU vs ours defaults | "
+          "dups missed | clusters lost | ideal kept |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in table:
-        print(f"| {r['method']} | {r['docs']} | {r['kept']} | {r['seconds']} | {r['docs_per_s']} | "
-              f"{r.get('dups_missed')} | {r.get('clusters_lost')} | {r.get('ideal_kept')} |")
+        print(f"| {r['method']} | {r['docs']} | {r['kept']} | {r['seconds']} | {r['docs_per_s']} | {r['cpu']} | "
+              f"{r['cpu'] / ours_cpu:.2f}x | {r.get('dups_missed')} | {r.get('clusters_lost')} | {r.get('ideal_kept')} |")
 
 
 def _replicate(rows, k, path):
@@ -249,11 +282,14 @@ def main() -> int:
     ap.add_argument("--chains", default="1000,10000,100000")
     ap.add_argument("--child-e2e", help=argparse.SUPPRESS)
     ap.add_argument("--child-out", help=argparse.SUPPRESS)
+    ap.add_argument("--child-settings", default="{}", help=argparse.SUPPRESS)
+    ap.add_argument("--child-workers", type=int, default=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child_e2e:  # one measured run for the scale section
         docs = sum(1 for _ in open(a.child_e2e, encoding="utf-8"))
-        seconds, _ = run_ours(a.child_e2e, a.child_out, {"max_rounds": 10},
-                              ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
+        workers = [] if a.child_workers == 1 else [f"--direct_num_workers={a.child_workers}",
+                                                   "--direct_running_mode=multi_processing"]
+        seconds, _ = run_ours(a.child_e2e, a.child_out, {"max_rounds": 10, **json.loads(a.child_settings)}, workers)
         print(json.dumps({"docs": docs, "seconds": seconds}))
         return 0
     if not os.path.exists(a.texts):

@@ -2,9 +2,9 @@
 
 Signatures (:mod:`.minhash`) are computed over batches of documents; each document emits one key
 per band (:mod:`.lsh`), and only ``(band key, id)`` pairs cross the bucket shuffle. Buckets with
-several ids become star edges (optionally kept only where the exact Jaccard similarity of the
-shingle sets reaches the threshold, :mod:`.verify`); :class:`.components.ConnectedComponents` clusters them in
-Beam; the smallest id of each component survives and carries ``minhash_cluster_size`` (1 for a
+several ids become star edges on their smallest id or, with the Jaccard check (:mod:`.verify`),
+candidate pairs kept where the exact Jaccard similarity of the shingle sets reaches the threshold;
+:class:`.components.ConnectedComponents` clusters the edges in Beam; the smallest id of each component survives and carries ``minhash_cluster_size`` (1 for a
 document with no near copy), for upsampling decisions downstream. Members of a cluster (survivor
 and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when alone).
 """
@@ -70,10 +70,11 @@ def component_decisions(element) -> Iterable[tuple[str, Decision]]:
     """``(root, members)`` -> drop every member, keep the root with the component's size; all
     carry the root's id as their cluster id (so the rejects table says what a copy duplicates)."""
     root, members = element
-    members = set(members)
-    for member in members:
+    size = 1
+    for member in members:  # streamed: each non-root node is in exactly one settled edge
+        size += 1
         yield member, Decision(drop="near_duplicate", values=((CLUSTER_COLUMN, root),))
-    yield root, Decision(values=((SIZE_COLUMN, len(members) + 1), (CLUSTER_COLUMN, root)))
+    yield root, Decision(values=((SIZE_COLUMN, size), (CLUSTER_COLUMN, root)))
 
 
 class MinHashDedup(beam.PTransform):
