@@ -14,6 +14,7 @@ no grad; rank 0's metrics are logged with an ``eval/`` prefix in that step's met
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import os
@@ -106,8 +107,6 @@ class Trainer:
         rng = all_gather_objects(self.env, _rng_state(self.env.device))
         data = all_gather_objects(self.env, self.data["state"])
         if self.env.is_main:
-            import dataclasses
-
             payload = {"model": model_state, "model_config": dataclasses.asdict(self.model_config),
                        "optimizer": optim_state, "scheduler": {"step": self.step}, "step": self.step,
                        "rng": rng, "data": data, "fingerprint": self.fingerprint,
