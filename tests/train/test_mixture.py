@@ -113,3 +113,26 @@ def test_optional_source_without_files_is_left_out(corpus, tokenizer_dir, tmp_pa
     loader, stages = _loader(corpus, tokenizer_dir, tmp_path, data={"sources": sources, "seq_len": 32})
     assert sorted(loader.packers) == ["en", "zh"]
     assert all("stem" not in s.weights for s in stages)
+
+
+def test_realized_tokens_per_stage_match_targets(corpus, tokenizer_dir, tmp_path):
+    """The loader's realized tokens per source and stage, over real shards, within 4 sigma of the
+    targets (ramp included), and equal to what the batches actually carried."""
+    stages_cfg = [{"name": "s1", "tokens": 8 * 4 * 300, "weights": {"en": 0.7, "zh": 0.3}},
+                  {"name": "s2", "tokens": 8 * 4 * 300, "weights": {"en": 0.5, "zh": 0.3, "stem": [0.0, 0.4]}}]
+    loader, stages = _loader(corpus, tokenizer_dir, tmp_path, data={"seq_len": 8},
+                             mixture={"seed": 11, "stages": stages_cfg})
+    carried: dict = {}
+    for stage in stages:
+        for step in range(stage.start_step, stage.end_step):
+            for _, sources in loader.step_batches(step):
+                for s in sources:
+                    carried.setdefault(stage.name, {}).setdefault(s, 0)
+                    carried[stage.name][s] += 8
+    assert carried == loader.realized
+    for stage in stages:
+        n = stage.num_steps * 4  # sequences in the stage
+        for src, tokens in loader.realized[stage.name].items():
+            p = sum(weights_at(stage, k).get(src, 0.0) for k in range(stage.start_step, stage.end_step)) / stage.num_steps
+            sigma = math.sqrt(n * p * (1 - p))
+            assert abs(tokens / 8 - n * p) < 4 * sigma, (stage.name, src, tokens / 8, n * p)
