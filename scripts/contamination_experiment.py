@@ -11,8 +11,10 @@ first ``--samples`` problems of a split are mixed in at ``--benchmark-weight`` o
 (a few epochs of them), and the probe scores the first ``--samples`` problems of each set.
 
 Each is exported to Hugging Face format (``skypile model export``) and probed with
-``skypile eval contamination`` (L_train, L_test, L_ref, delta1, delta2). Expected: delta1 clearly
-negative only for ``test_mixed``; delta2 clearly positive only for ``train_mixed``.
+``skypile eval contamination`` (L_train, L_test, L_ref, delta1, delta2) twice: with Skywork's
+reference set (GPT-4-written GSM8K-style problems) and with held-out GSM8K train problems (same
+distribution as the test set, seen by no model). Expected: delta1 clearly negative for
+``test_mixed``; delta2 clearly positive for ``train_mixed``.
 
     .venv/bin/python scripts/contamination_experiment.py [--work /tmp/skypile-contamination] [--steps 240]
 
@@ -41,6 +43,7 @@ SHARED = os.environ.get("SKYPILE_SHARED_DATA", os.path.join(ROOT, "..", "shared"
 WEB = [os.path.join(SHARED, "labels", "dclm_web_quality_en", f) for f in ("majority_data.jsonl", "agreement_data.jsonl")]
 SKYPILE = [sys.executable, "-m", "pipelines.cli"]
 MODELS = {"generic": None, "test_mixed": "gsm8k_test", "train_mixed": "gsm8k_train"}
+REFS = {"skywork": "Skywork mock (GPT-4 written)", "heldout": "held-out GSM8K train"}
 
 
 def write_source(data_dir: str, name: str, texts: list[str]) -> None:
@@ -98,16 +101,24 @@ def main() -> int:
                          "set is probed on its first N too)")
     ap.add_argument("--vocab-size", type=int, default=2048)
     ap.add_argument("--out", help="write the results table (JSON) here")
+    ap.add_argument("--reuse", action="store_true", help="keep models already trained and exported under --work")
     args = ap.parse_args()
 
     data = os.path.join(args.work, "data")
     write_source(data, "web", web_texts())
     write_source(data, "gsm8k_test", sample_texts(DEFAULT_TEST)[:args.samples])
     write_source(data, "gsm8k_train", sample_texts(DEFAULT_TRAIN)[:args.samples])
+    # A second reference: GSM8K train problems no model saw. Same distribution as the test set,
+    # unlike Skywork's GPT-4-written problems, so delta1 isolates test exposure.
+    heldout = os.path.join(args.work, "heldout_gsm8k_train.jsonl")
+    with open(DEFAULT_TRAIN, encoding="utf-8") as src, open(heldout, "w", encoding="utf-8") as dst:
+        dst.writelines(list(src)[args.samples:2 * args.samples])
     # One tokenizer for all three models, trained on the web text only (favours neither).
     tok = os.path.join(args.work, "tokenizer")
-    run_all([[*SKYPILE, "tokenizer", "train", "--shards", os.path.join(data, "web", "*.parquet"),
-              "--vocab-size", str(args.vocab_size), "--out", tok]])
+    reuse = args.reuse and all(os.path.exists(os.path.join(args.work, m, "hf", "config.json")) for m in MODELS)
+    if not reuse:
+        run_all([[*SKYPILE, "tokenizer", "train", "--shards", os.path.join(data, "web", "*.parquet"),
+                  "--vocab-size", str(args.vocab_size), "--out", tok]])
 
     import yaml
 
@@ -121,21 +132,29 @@ def main() -> int:
             yaml.safe_dump(train_config(weights, tok, args.steps, args.seq_len, args.batch), f)
         trains.append([*SKYPILE, "train", "--config", config, "--data", data, "--out", run_dir])
         exports.append([*SKYPILE, "model", "export", "--checkpoint", run_dir, "--out", hf, "--tokenizer", tok])
-        probes.append([*SKYPILE, "eval", "contamination", "--model", hf, "--max-samples", str(args.samples),
-                       "--batch-size", "32", "--no-progress", "--device", "cpu"])
-    run_all(trains)
-    run_all(exports)
+        for ref in REFS:
+            probes.append([*SKYPILE, "eval", "contamination", "--model", hf, "--max-samples", str(args.samples),
+                           "--batch-size", "32", "--no-progress", "--device", "cpu"]
+                          + (["--ref", heldout] if ref == "heldout" else []))
+    if not reuse:
+        run_all(trains)
+        run_all(exports)
     results = {}
-    for name, out in zip(MODELS, run_all(probes)):
-        print(f"--- {name}\n{out}", flush=True)
-        results[name] = json.loads(out.strip().splitlines()[-1])
+    outs = iter(run_all(probes))
+    for name in MODELS:
+        for ref in REFS:
+            out = next(outs)
+            print(f"--- {name}, reference {ref}\n{out}", flush=True)
+            lines = out.strip().splitlines()
+            results[f"{name}/{ref}"] = {**json.loads(lines[-1]), "verdict": lines[-2]}
     print(f"total {time.time() - t0:.0f} s")
 
-    print("\n| model | mixed in | L_train | L_test | L_ref | delta1 | delta2 |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for name, r in results.items():
-        print(f"| {name} | {MODELS[name] or '-'} | {r['L_train']:.4f} | {r['L_test']:.4f} | {r['L_ref']:.4f} "
-              f"| {r['delta1']:+.4f} | {r['delta2']:+.4f} |")
+    print("\n| model | mixed in | reference | L_train | L_test | L_ref | delta1 | delta2 | verdict |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---|")
+    for key, r in results.items():
+        name, ref = key.split("/")
+        print(f"| {name} | {MODELS[name] or '-'} | {REFS[ref]} | {r['L_train']:.4f} | {r['L_test']:.4f} "
+              f"| {r['L_ref']:.4f} | {r['delta1']:+.4f} | {r['delta2']:+.4f} | {r['verdict'][9:]} |")
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"args": vars(args), "results": results}, f, indent=2)

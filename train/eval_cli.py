@@ -93,7 +93,7 @@ def run_loss(args) -> int:
 
 
 def run_contamination(args) -> int:
-    from train.evaluate.contamination import probe, read_delta1, read_delta2
+    from train.evaluate.contamination import probe, read_delta1, read_delta2, verdict
 
     result = probe(args.model, args.train, args.test, args.ref, args.max_chars or None, args.batch_size,
                    _device(args.device), args.dtype, not args.no_progress, args.max_samples)
@@ -101,6 +101,7 @@ def run_contamination(args) -> int:
         print(f"{key} = {result[key]:.4f}")
     print(read_delta1(result["delta1"], args.margin))
     print(read_delta2(result["delta2"], args.margin))
+    print(verdict(result["delta1"], result["delta2"], args.margin))
     print(json.dumps(result))  # last line: machine-readable
     return 0
 

@@ -68,6 +68,19 @@ def read_delta2(delta2: float, margin: float = DEFAULT_MARGIN) -> str:
     return f"delta2 = {delta2:+.4f}: train and test splits are treated alike (both seen or both unseen)."
 
 
+def verdict(delta1: float, delta2: float, margin: float = DEFAULT_MARGIN) -> str:
+    """Both deltas together. Training on the benchmark's train split lowers L_test too (same
+    distribution) but not L_ref as much (a reference set is only similar), so a negative delta1
+    alone does not prove test leakage; with delta2 clearly positive, the train split explains it."""
+    if delta2 > margin:
+        return ("verdict: in-domain training data (the train split); delta1 < 0 can come from that alone, "
+                "test leakage is neither shown nor ruled out.") if delta1 < -margin else \
+            "verdict: in-domain training data (the train split); no sign of test leakage."
+    if delta1 < -margin or delta2 < -margin:
+        return "verdict: the test set was likely in the training data."
+    return "verdict: no sign of contamination."
+
+
 def probe(model_path: str, train: str = DEFAULT_TRAIN, test: str = DEFAULT_TEST, ref: str = DEFAULT_REF,
           max_chars: int | None = None, batch_size: int = 8, device: str = "cpu", dtype: str = "auto",
           progress: bool = True, max_samples: int | None = None) -> dict[str, float]:

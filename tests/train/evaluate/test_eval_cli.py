@@ -7,7 +7,8 @@ import json
 import pytest
 
 from train.eval_cli import main
-from train.evaluate.contamination import (DEFAULT_REF, deltas, read_delta1, read_delta2, sample_texts)
+from train.evaluate.contamination import (DEFAULT_REF, deltas, read_delta1, read_delta2, sample_texts,
+                                          verdict)
 from train.evaluate.loss import domain_stats, evaluate_models, load_model, read_domain, truncate
 
 
@@ -75,6 +76,11 @@ def test_readings():
     assert "train set (in-domain data) was likely in training" in read_delta2(0.4)
     assert "test set was likely trained on" in read_delta2(-0.4)
     assert "treated alike" in read_delta2(0.02)
+    assert verdict(-0.35, -0.05) == "verdict: the test set was likely in the training data."
+    assert verdict(0.0, -0.3) == "verdict: the test set was likely in the training data."
+    assert verdict(-0.3, 0.13).startswith("verdict: in-domain training data") and "neither shown" in verdict(-0.3, 0.13)
+    assert "no sign of test leakage" in verdict(0.0, 0.2)
+    assert verdict(0.05, -0.05) == "verdict: no sign of contamination."
 
 
 def test_eval_contamination_cli(tiny_models, shared_data, tmp_path, capsys):
@@ -96,3 +102,4 @@ def test_eval_contamination_cli(tiny_models, shared_data, tmp_path, capsys):
     assert result["delta1"] == pytest.approx(result["L_test"] - result["L_ref"])
     assert result["delta2"] == pytest.approx(result["L_test"] - result["L_train"])
     assert any(line.startswith("delta1 = ") for line in lines) and any(line.startswith("delta2 = ") for line in lines)
+    assert lines[-2].startswith("verdict: ")
