@@ -71,7 +71,7 @@ class DocStream:
         self.max_epochs, self.text_column = max_epochs, text_column
         self.epoch, self.unit, self.row = 0, 0, 0
         self.empty_docs = 0
-        self._order: tuple[int, list[int]] | None = None  # (epoch, unit order)
+        self._order: tuple[int, list[int], list[int]] | None = None  # (epoch, unit order, row offsets)
         self._loaded: tuple[tuple[int, int], list[str | None]] | None = None  # ((epoch, unit), rows)
 
     def state(self) -> dict:
@@ -85,25 +85,29 @@ class DocStream:
         """Passes over the source so far, counted in documents (this rank reads 1/world of each)."""
         if self.epoch >= self.max_epochs:
             return float(self.epoch)
-        order = self._unit_order()
-        before = sum(self.index.units[u][2] for u in order[: self.unit])
+        before = self._unit_order()[1][self.unit]
         return self.epoch + min((before + self.row * self.world) / self.index.num_rows, 1.0)
 
-    def _unit_order(self) -> list[int]:
+    def _unit_order(self) -> tuple[list[int], list[int]]:
+        """This epoch's unit order and, per position, the documents before it (rank striding)."""
         if self._order is None or self._order[0] != self.epoch:
             order = list(range(len(self.index.units)))
             _rng(self.seed, self.index.name, self.epoch).shuffle(order)
-            self._order = (self.epoch, order)
-        return self._order[1]
+            offsets, total = [], 0
+            for u in order:
+                offsets.append(total)
+                total += self.index.units[u][2]
+            self._order = (self.epoch, order, offsets)
+        return self._order[1], self._order[2]
 
     def _rows(self) -> list[str | None]:
         """This rank's texts of the current unit, in the epoch's seeded row order."""
         key = (self.epoch, self.unit)
         if self._loaded is None or self._loaded[0] != key:
-            order = self._unit_order()
+            order, offsets = self._unit_order()
             file_i, rg, n = self.index.units[order[self.unit]]
             # Offset of this unit in the epoch's document numbering decides which rows are ours.
-            offset = sum(self.index.units[u][2] for u in order[: self.unit])
+            offset = offsets[self.unit]
             perm = list(range(n))
             _rng(self.seed, self.index.name, self.epoch, order[self.unit]).shuffle(perm)
             mine = [perm[j] for j in range((self.rank - offset) % self.world, n, self.world)]
