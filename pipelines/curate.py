@@ -22,7 +22,6 @@ from pipelines.report import build_report, counters_from_result, funnel_table, w
 from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
 from transforms.io import ReadInputs, WriteRejected, WriteShards
-from transforms.score import apply_score_options
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"
@@ -134,7 +133,13 @@ def run(argv: list[str]) -> dict[str, Any]:
     if not options.view_as(StandardOptions).runner:
         options.view_as(StandardOptions).runner = DEFAULT_RUNNER
     try:
-        config = apply_score_options(load_config(args.config, args.disable), options)
+        config = load_config(args.config, args.disable)
+        if config.get("score", {}).get("enabled"):
+            # Imported only when used: it pulls in Beam's RunInference, and with it torch
+            # (seconds of start-up that a run without model scoring need not pay).
+            from transforms.score import apply_score_options
+
+            config = apply_score_options(config, options)
         files = match_inputs(args.input)
         check_output(args.output)
     except (ConfigError, ValueError) as exc:

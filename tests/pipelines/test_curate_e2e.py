@@ -47,3 +47,12 @@ def test_curate_fails_before_launch_on_empty_glob(tmp_path):
     proc = _curate("--input", str(tmp_path / "nothing-*.warc.gz"), "--output", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "matches no files" in proc.stderr
+
+
+def test_curate_fails_before_launch_on_unwritable_output(tmp_path, shared_data):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    proc = _curate("--input", str(shared_data / "warc/dolma/*.warc.gz"), "--output", str(blocker / "out"))
+    assert proc.returncode == 2
+    assert "not writable" in proc.stderr and str(blocker / "out") in proc.stderr
+    assert not (blocker.parent / "out").exists()
