@@ -2,7 +2,7 @@
 
 Per document: pick the rule set of ``doc.lang`` (documents in other or unknown languages get the
 Chinese rules when at least 30% of their non-space characters are Han, the English ones
-otherwise), optionally convert traditional to simplified Chinese, normalise and remove boilerplate
+otherwise; ``other_languages: keep`` passes other labelled languages through), optionally convert traditional to simplified Chinese, normalise and remove boilerplate
 lines, apply the C4 line rules when the language has C4 on, then score and decide with each filter
 in config order on one :class:`TextStats`. The first failing filter drops the document with
 ``<prefix>_<reason>``. Removed lines are counted as ``lines_removed:<rule>`` in the ``heuristics``
@@ -63,13 +63,16 @@ class Heuristics(Step):
 
     def __init__(self, languages: Mapping[str, Mapping[str, Any]], clean: Mapping[str, Any] | None = None,
                  write_stats: bool = False, zh_words: str = "jieba", zh_to_simplified: bool = False,
-                 counter_inc_fn: Callable[[str, int], None] | None = None):
+                 other_languages: str = "script", counter_inc_fn: Callable[[str, int], None] | None = None):
         if not languages:
             raise ValueError("heuristics.languages: give the rules of at least one language")
         if zh_words not in ZH_TOKENIZERS:
             raise ValueError(f"heuristics.zh_words must be one of {sorted(ZH_TOKENIZERS)}, got {zh_words!r}")
         self.cleaner = Cleaner(**(clean or {}))
         self.rules = {lang: LanguageRules.from_config(lang, cfg) for lang, cfg in languages.items()}
+        if other_languages not in ("script", "keep"):
+            raise ValueError(f"heuristics.other_languages must be 'script' or 'keep', got {other_languages!r}")
+        self.other_languages = other_languages
         self.fallback_zh = "zh" if "zh" in self.rules else next(iter(self.rules))
         self.fallback_other = "en" if "en" in self.rules else next(iter(self.rules))
         self.write_stats = write_stats
@@ -94,9 +97,12 @@ class Heuristics(Step):
         if self._counter_inc_fn is None:
             self._counter_inc_fn = _beam_counter_inc("heuristics")
 
-    def language_of(self, doc: Document) -> str:
+    def language_of(self, doc: Document) -> str | None:
+        """The rule set for ``doc``; None = pass unfiltered (``other_languages: keep``)."""
         if doc.lang in self.rules:
             return doc.lang
+        if doc.lang and self.other_languages == "keep":
+            return None
         non_space = len("".join(doc.text.split()))
         is_zh = non_space and han_chars(doc.text) / non_space >= MIN_HAN_SHARE_FOR_ZH
         return self.fallback_zh if is_zh else self.fallback_other
@@ -116,6 +122,8 @@ class Heuristics(Step):
 
     def process(self, doc: Document) -> Verdict:
         lang = self.language_of(doc)
+        if lang is None:
+            return doc
         text = self.clean(doc.text, lang)
         if not text:
             return Drop("clean_empty")

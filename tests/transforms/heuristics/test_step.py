@@ -150,3 +150,11 @@ def test_stats_columns_land_in_parquet(tmp_path, fomc_sentences, zh_law_paragrap
     assert zh[0]["hs_c4_sentences"] is None  # Chinese has no C4 rules
     assert [(r["id"], r["reason"]) for r in rejected] == [("en_short", "gopher_short_doc")]
     assert rejected[0]["hs_gopher_word_count"] < 50
+
+
+def test_other_languages(fomc_sentences):
+    german = Document(id="de", text="Die Sitzung wurde vertagt.", lang="de")
+    assert make_step(other_languages="keep").process(german) is german
+    assert isinstance(make_step().process(german), Drop)  # `script`: English rules
+    with pytest.raises(ValueError, match="other_languages"):
+        make_step(other_languages="drop")
