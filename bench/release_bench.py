@@ -53,7 +53,7 @@ def scaled_corpus(source: str, copies: int, out: str) -> tuple[int, int]:
         with pq.ParquetWriter(os.path.join(target, "part-00000.parquet"), table.schema, compression="zstd") as w:
             for k in range(copies):
                 ids = pc.binary_join_element_wise(table["id"], pa.scalar(f"{k:06d}"), "#")
-                w.write_table(table.set_column(0, "id", ids))
+                w.write_table(table.set_column(0, table.schema.field("id"), ids))
         rows += table.num_rows * copies
         text += (pc.sum(pc.binary_length(table["text"])).as_py() or 0) * copies
     with open(os.path.join(source, "report.json")) as f:
