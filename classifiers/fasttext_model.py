@@ -37,6 +37,10 @@ def tokenize(text: str) -> str:
     return " ".join(_TOKENS.findall(text.lower()))
 
 
+def opts_dim(params: dict) -> int:
+    return int(params.get("dim", DEFAULT_TRAIN["dim"]))
+
+
 def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, quantize: bool = False,
                    quantize_cutoff: int = 0, seed: int = 0, threads: int = MIN_THREADS, **params) -> str:
     """Train a binary model on ``texts`` (label 1 = positive) and save it to ``out``.
@@ -44,9 +48,14 @@ def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, qua
     fastText initialises the input matrix in ten blocks, one per training thread
     (``DenseMatrix::uniform``); with fewer than ten threads the other rows stay uninitialised in
     fasttext-numpy2 0.10 (we measured 35k of 55k rows left as they were, run-to-run differences
-    and intermittent "Encountered NaN"). So at least :data:`MIN_THREADS` threads train: Hogwild
-    SGD makes training vary slightly from run to run; scoring a given model is deterministic.
+    and intermittent "Encountered NaN"). So at least :data:`MIN_THREADS` threads train, and
+    ``dim`` must be a multiple of 10 (each block is ``rows * dim // 10`` floats; the remainder
+    would stay uninitialised). Hogwild SGD makes training vary slightly from run to run; scoring
+    a given model is deterministic.
     """
+    if opts_dim(params) % 10:
+        raise ValueError(f"fastText dim must be a multiple of 10, not {opts_dim(params)} "
+                         "(fastText initialises the embeddings in ten equal blocks)")
     import fasttext
 
     opts = {**DEFAULT_TRAIN, **params}

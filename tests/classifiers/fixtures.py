@@ -30,7 +30,7 @@ def fasttext_model(tmp_path_factory, surge_split):
 
     train, _ = surge_split
     out = tmp_path_factory.mktemp("ft") / "tox_en.bin"
-    return str(train_fasttext(train.texts, train.labels, str(out), bucket=50_000, epoch=25, dim=32))
+    return str(train_fasttext(train.texts, train.labels, str(out), bucket=50_000, epoch=25, dim=20))
 
 
 @pytest.fixture(scope="session")

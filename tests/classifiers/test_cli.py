@@ -15,7 +15,7 @@ def test_train_fasttext_prints_a_validation_report(tmp_path, shared_data, capsys
     out = tmp_path / "m.bin"
     rc = main(["train-fasttext", "--train", data, "--valid", data, "--out", str(out), "--text-field", "text",
                "--label-field", "is_toxic", "--positive", "Toxic", "--negative", "Not Toxic",
-               "--bucket", "50000", "--dim", "16", "--epoch", "10"])
+               "--bucket", "50000", "--dim", "20", "--epoch", "10"])
     assert rc == 0 and out.exists()
     stdout, stderr = capsys.readouterr()
     assert "class  precision  recall      f1  support" in stdout and "threshold" in stdout
@@ -62,4 +62,4 @@ def test_build_quality_set_is_balanced_deterministic_and_trainable(tmp_path, sha
     assert set(labels) == {"hq", "cc"}
     assert main(["train-fasttext", "--train", str(tmp_path / "a.jsonl"), "--valid", str(tmp_path / "a_valid.jsonl"),
                  "--out", str(tmp_path / "q.bin"), "--positive", "hq", "--negative", "cc", "--bucket", "50000",
-                 "--dim", "16"]) == 0
+                 "--dim", "20"]) == 0

@@ -34,7 +34,7 @@ def test_every_embedding_row_is_initialised(tmp_path, surge_split):
     import fasttext
 
     train, _ = surge_split
-    path = train_fasttext(train.texts, train.labels, str(tmp_path / "m.bin"), bucket=20_000, dim=16, threads=1)
+    path = train_fasttext(train.texts, train.labels, str(tmp_path / "m.bin"), bucket=20_000, dim=20, threads=1)
     matrix = fasttext.load_model(path).get_input_matrix()
     assert np.isfinite(matrix).all() and (np.abs(matrix).sum(axis=1) > 0).all()
 
@@ -54,7 +54,7 @@ def test_cjk_is_split_into_characters():
 def test_quantized_model_keeps_its_predictions_close(tmp_path, surge_split):
     train, valid = surge_split
     path = train_fasttext(train.texts, train.labels, str(tmp_path / "q.ftz"), bucket=50_000, epoch=25,
-                          dim=32, quantize=True, quantize_cutoff=2000)
+                          dim=20, quantize=True, quantize_cutoff=2000)
     check_fasttext_file(path)
     m = binary_metrics(valid.labels, load_classifier("fasttext", path).predict(valid.texts))
     assert m["f1"] > 0.65, m
@@ -85,3 +85,9 @@ def test_model_without_skypile_labels_is_refused(shared_data):
 
     with pytest.raises(ModelFileError, match="no __label__1"):
         FastTextClassifier(bundled_lid_model()).load()
+
+
+def test_dim_must_split_into_ten_blocks(tmp_path, surge_split):
+    train, _ = surge_split
+    with pytest.raises(ValueError, match="multiple of 10"):
+        train_fasttext(train.texts, train.labels, str(tmp_path / "m.bin"), dim=32)
