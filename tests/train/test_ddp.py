@@ -50,3 +50,9 @@ def test_torchrun_two_processes_on_cpu(corpus, tokenizer_dir, tmp_path, capsys):
     saved = load(str(fsdp_out / "checkpoints" / "step_00000006.pt"))
     assert saved["model"].keys() == ckpt["model"].keys()
     assert all(type(v).__name__ == "Tensor" for v in saved["model"].values())  # gathered, not DTensor shards
+
+    # FSDP2 resume (full state dicts scattered back into shards) replays steps 5-6 exactly.
+    (fsdp_out / "checkpoints" / "step_00000006.pt").unlink()
+    proc = _torchrun([*args[:-1], str(fsdp_out)], "--set", "train.fsdp=true")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert [r["loss"] for r in read_metrics(str(fsdp_out / "metrics.jsonl"))] == [r["loss"] for r in fsdp]
