@@ -8,7 +8,8 @@ record parser sees plain WARC bytes and record boundaries never depend on gzip m
 
 Damage is recorded, never raised: a corrupt gzip member counts one ``damaged`` region and
 decompression resumes at the next gzip member header; a stream that ends mid-member sets
-``truncated``. A bounded history of recent bytes lets the record parser rewind to just after a
+``truncated``. LZ4 and zstd frames cannot be resynced that way: a corrupt frame ends the file
+(one ``damaged`` region, the records before it kept). A bounded history of recent bytes lets the record parser rewind to just after a
 record that failed to parse and look for the next record header there (:meth:`resync`).
 """
 from __future__ import annotations
@@ -22,6 +23,8 @@ GZIP_MAGIC = b"\x1f\x8b\x08"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 RAW_CHUNK = 1 << 16
+# FastWARC's LZ4/zstd readers lose what they buffered when a frame is corrupt: keep that small.
+FRAMED_BUFFER = 1 << 12
 # Upper bound on the output of one decompress call: keeps a compression bomb from blowing memory.
 MAX_OUT = 1 << 22
 # A WARC record starts with its version line (WARC 1.0 and 1.1 specs, section 4).
@@ -215,12 +218,12 @@ class PlainStream:
 
         reader = Lz4Reader if self.compression == "lz4" else ZstdReader
         self._rawbuf = b""
-        return reader(_Prepended(head, self.raw))
+        return reader(_Prepended(head, self.raw), buffer_size=FRAMED_BUFFER)
 
     def _fill_framed(self) -> bytes | None:
         try:
-            data = self._framed.read(RAW_CHUNK)
-        except OSError:
+            data = self._framed.read(FRAMED_BUFFER)
+        except (OSError, ValueError, RuntimeError):  # what FastWARC raises on a corrupt frame
             self.damaged += 1
             return None
         return data or None

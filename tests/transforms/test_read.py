@@ -75,6 +75,14 @@ def test_lz4_gives_the_same_records_as_gzip(shared_data):
     assert kept_ids(f"{base}.warc.lz4") == kept_ids(f"{base}.warc.gz")
 
 
+def test_corrupt_lz4_frame_ends_the_file_with_a_reason(shared_data):
+    path = shared_data / "warc/resiliparse/warcfile.warc.lz4"
+    raw = path.read_bytes()
+    broken = raw[:30000] + bytes(b ^ 0xFF for b in raw[30000:31000]) + raw[31000:]
+    got = outcomes(path, broken)
+    assert got["read_corrupt"] == 1 and got["read_not_response"] >= 1
+
+
 def _members(raw: bytes) -> list[tuple[int, int]]:
     """(start, end) of each gzip member."""
     spans, pos = [], 0
