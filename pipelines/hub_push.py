@@ -167,7 +167,8 @@ def push(release: str, repo_id: str, token: str, private: bool = False, log=None
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     api = HfApi(token=token)
-    with_backoff(lambda: api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True),
+    # private=None leaves an existing repo's visibility alone; --private asks for a private new one.
+    with_backoff(lambda: api.create_repo(repo_id, repo_type="dataset", private=private or None, exist_ok=True),
                  "create_repo", log=log)
     remote = with_backoff(lambda: remote_digests(api, repo_id), "list files", log=log)
     commits, skipped = plan_commits(local_files(release), remote, max_files, max_bytes)
