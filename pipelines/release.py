@@ -63,7 +63,10 @@ def build_release(corpus: str, out: str, name: str, license_id: str, shard_mb: f
     if rows != report["kept"]:
         raise ReleaseError(f"{corpus}: the shards hold {rows:,} rows but report.json kept {report['kept']:,}; "
                            "the corpus is incomplete or was changed after the run")
-    stats = [write_config(plan, out, int(row_group_mb * MB)) for plan in plans]
+    def log(message: str) -> None:
+        print(f"release: {message}", file=sys.stderr, flush=True)
+
+    stats = [write_config(plan, out, int(row_group_mb * MB), log) for plan in plans]
     chart = None
     if report.get("funnel"):
         with open(os.path.join(out, FUNNEL_PNG), "wb") as f:

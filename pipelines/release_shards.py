@@ -171,11 +171,16 @@ def write_shard(table: pa.Table, path: str, row_group_bytes: int) -> None:
         writer.write_table(table, row_group_size=rows_per_group)
 
 
-def write_config(plan: ConfigPlan, release: str, row_group_bytes: int) -> ConfigStats:
-    """Both passes for one config; shards land in ``release/data/<config>/``."""
+def write_config(plan: ConfigPlan, release: str, row_group_bytes: int, log=None) -> ConfigStats:
+    """Both passes for one config; shards land in ``release/data/<config>/``.
+
+    ``log(message)`` hears about each pass and shard (long releases show where they are).
+    """
+    log = log or (lambda message: None)
     tmp = os.path.join(release, ".skypile-tmp", plan.name)
     os.makedirs(tmp, exist_ok=True)
     try:
+        log(f"{plan.name}: {plan.rows:,} rows from {len(plan.files)} files into {plan.num_buckets} buckets")
         schema, buckets = _partition(plan, tmp)
         stats = ConfigStats(plan.name, plan.lang, plan.source, [], 0, 0, 0, 0)
         for index, bucket in enumerate(buckets):
@@ -188,6 +193,7 @@ def write_config(plan: ConfigPlan, release: str, row_group_bytes: int) -> Config
             stats.utf8_bytes += pc.sum(pc.binary_length(table["text"])).as_py() or 0
             stats.disk_bytes += os.path.getsize(os.path.join(release, rel))
             os.remove(bucket)
+            log(f"{plan.name}: wrote {rel} ({table.num_rows:,} rows)")
         return stats
     finally:
         shutil.rmtree(os.path.join(release, ".skypile-tmp"), ignore_errors=True)
