@@ -72,3 +72,12 @@ def test_init_from_starts_a_new_run_from_trained_weights(tmp_path, tokenizer_dir
     # Same first batch, trained weights: the loss starts where the first run ended up, not at init.
     assert cont[0]["loss"] < first[0]["loss"] - 0.2
     assert cont[0]["tokens"] == first[0]["tokens"]  # steps and data start over
+
+
+def test_bf16_autocast_path_tracks_fp32(tmp_path, tokenizer_dir, corpus):
+    """The GPU precision path (bf16 autocast, fp32 master weights and loss), run on CPU."""
+    fp32 = _run(tmp_path, "fp32", tokenizer_dir, corpus, micro_batch_size=2, grad_accum=2)
+    bf16 = _run(tmp_path, "bf16", tokenizer_dir, corpus, micro_batch_size=2, grad_accum=2, dtype="bf16")
+    assert [r["loss"] for r in bf16] != [r["loss"] for r in fp32]  # it did compute in bf16
+    for a, b in zip(bf16, fp32):
+        assert abs(a["loss"] - b["loss"]) < 0.05, (a["step"], a["loss"], b["loss"])
