@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="pages per set (default: all)")
     args = ap.parse_args(argv)
     settings = {k: v for k, v in load_defaults()["extract"].items()
-                if k in ("favor_precision", "include_comments", "include_tables", "deduplicate")}
+                if k in ("favor_precision", "include_comments", "include_tables", "deduplicate", "fast")}
     extractors = {"trafilatura": TrafilaturaExtractor(**settings), "resiliparse": ResiliparseExtractor()}
     totals: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
     for kind, payload, gold in cases(Path(args.data), args.limit):

@@ -37,7 +37,7 @@ class TrafilaturaExtractor:
     """trafilatura's ``bare_extraction`` with the settings of the ``extract`` config section."""
 
     def __init__(self, favor_precision: bool = True, include_comments: bool = False,
-                 include_tables: bool = True, deduplicate: bool = False):
+                 include_tables: bool = True, deduplicate: bool = False, fast: bool = False):
         import trafilatura
         from trafilatura.settings import use_config
 
@@ -46,7 +46,7 @@ class TrafilaturaExtractor:
         # trafilatura's timeout uses signals, which do not work in Beam worker threads.
         self._config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
         self._settings = dict(favor_precision=favor_precision, include_comments=include_comments,
-                              include_tables=include_tables, deduplicate=deduplicate)
+                              include_tables=include_tables, deduplicate=deduplicate, fast=fast)
         # "discarding data", "not enough text" and the like, once per page: the drop counters
         # already say it.
         logging.getLogger("trafilatura").setLevel(logging.ERROR)

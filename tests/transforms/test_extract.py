@@ -32,9 +32,10 @@ def _token_recall(text: str, gold: str) -> float:
     return sum(w in words for w in gold_words) / max(1, len(gold_words))
 
 
-@pytest.mark.parametrize("extractor", ["trafilatura", "resiliparse"])
-def test_article_text_and_title(shared_data, extractor):
-    step = Extract(extractor=extractor)
+@pytest.mark.parametrize("extractor, settings", [("trafilatura", {}), ("trafilatura", {"fast": True}),
+                                                 ("resiliparse", {})])
+def test_article_text_and_title(shared_data, extractor, settings):
+    step = Extract(extractor=extractor, **settings)
     recalls = []
     for page_id, html, gold in _aeb(shared_data, 8):
         doc = step.process(Document(id=page_id, html=html, charset_hint="utf-8"))
