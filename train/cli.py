@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if env.is_main:
             summary = {k: last[k] for k in ("step", "tokens", "loss", "tokens_per_source", "complete") if k in last}
             print(json.dumps(summary))
-    except (ResumeError, MixtureError, DataError, ConfigError, ValueError) as exc:
+    except (ResumeError, MixtureError, DataError, ConfigError, ValueError, FloatingPointError) as exc:
         print(f"skypile train: {exc}", file=sys.stderr)
         code = 2
     distributed.exit_process(env, code)

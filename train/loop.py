@@ -17,12 +17,14 @@ import contextlib
 import dataclasses
 import importlib
 import json
+import math
 import os
 import time
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
+import yaml
 from tqdm import tqdm
 
 from model.flops import flops_per_token
@@ -91,6 +93,9 @@ class Trainer:
         self.peak = peak_flops(name, cfg.train.peak_tflops)
         self.log = MetricsLog(os.path.join(out_dir, "metrics.jsonl"), enabled=env.is_main)
         self.eval_fn = eval_fn or load_eval_hook(cfg, self.tokenizer_path, env.device)
+        if env.is_main:  # the resolved configuration beside the results, for the record
+            with open(os.path.join(out_dir, "config.yaml"), "w", encoding="utf-8") as f:
+                yaml.safe_dump(cfg.to_dict(), f, sort_keys=False, allow_unicode=True)
         self.step = 0
         self.data = snapshot(self.loader)  # loader state after the last step taken (what a checkpoint saves)
 
@@ -242,6 +247,10 @@ class Trainer:
             "epochs": self.data["epochs"], "tokens_per_sec": tokens_per_sec,
             "mfu": (tokens_per_sec * self.flops_per_token / (self.peak * self.env.world_size)) if self.peak else None,
         }
+        if not math.isfinite(record["loss"]):
+            # Stop before a checkpoint stores weights that gave a non-finite loss.
+            raise FloatingPointError(f"training loss is {record['loss']} at step {self.step}; resume from "
+                                     f"{checkpoint.latest_checkpoint(self.out_dir)} with a lower optim.lr")
         bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{tokens_per_sec:,.0f}", stage=stage.name)
         window["loss"].zero_()
         window["tokens"].zero_()

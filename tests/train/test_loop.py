@@ -1,6 +1,7 @@
 """The loop in process: gradient accumulation equals a bigger batch; the evaluation hook is called."""
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -81,3 +82,15 @@ def test_bf16_autocast_path_tracks_fp32(tmp_path, tokenizer_dir, corpus):
     assert [r["loss"] for r in bf16] != [r["loss"] for r in fp32]  # it did compute in bf16
     for a, b in zip(bf16, fp32):
         assert abs(a["loss"] - b["loss"]) < 0.05, (a["step"], a["loss"], b["loss"])
+
+
+def test_divergence_stops_before_a_checkpoint(tmp_path, tokenizer_dir, corpus):
+    cfg = tiny_config(tokenizer_dir, optim={"lr": 1e30, "warmup_steps": 0},
+                      train={"threads": 1, "log_every": 1, "ckpt_every": 1, "progress": False})
+    out = tmp_path / "diverge"
+    with pytest.raises(FloatingPointError, match=r"training loss is (nan|inf) at step (\d+); resume from") as err:
+        train(load_config(str(write_config(tmp_path / "d.yaml", cfg))), str(out), str(corpus), CPU)
+    bad = int(err.value.args[0].split(" at step ")[1].split(";")[0])
+    assert 1 < bad < 6
+    newest = max(p.name for p in (out / "checkpoints").glob("*.pt"))
+    assert newest == f"step_{bad - 1:08d}.pt" and newest in err.value.args[0]
