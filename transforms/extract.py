@@ -47,9 +47,9 @@ class TrafilaturaExtractor:
         self._config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
         self._settings = dict(favor_precision=favor_precision, include_comments=include_comments,
                               include_tables=include_tables, deduplicate=deduplicate, fast=fast)
-        # "discarding data", "not enough text" and the like, once per page: the drop counters
-        # already say it.
-        logging.getLogger("trafilatura").setLevel(logging.ERROR)
+        # "discarding data", "empty HTML tree" and the like, once per page, some at ERROR level:
+        # each is about one page and ends as a counted drop, so none is worth a log line.
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
     def __call__(self, html: str) -> str | None:
         result = self._extract(html, with_metadata=False, config=self._config, **self._settings)
