@@ -14,7 +14,7 @@ process, timed from start to exit (Python start-up, imports and the runner inclu
 docs = HTML responses the reader produced; MB/s = MB of HTML (the kit's ground truth) per second;
 CPU s = user + system time of the whole process tree; peak MB = largest sum of RSS over the process
 tree (sampled every 0.1 s). ``--profile`` also runs the trafilatura spine in-process under cProfile
-on one shard and prints where the time goes.
+on one shard and prints where the time goes; ``--read`` times our reader alone against warcio.
 
     .venv/bin/python bench/curate_bench.py [--runs ours,datatrove,fixed] [--profile]
 """
@@ -145,10 +145,40 @@ def profile(shard: Path, out: Path) -> None:
         print(f"| {label} | {cum:.2f} | {cum / total:.0%} |")
 
 
+def read_speed(warc: Path) -> None:
+    """Records/s of our reader (decompression, resync-ready stream, verdicts) against warcio's own
+    ArchiveIterator reading every payload, both in this process, CPU time."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from transforms.read import read_file
+
+    def ours() -> int:
+        with open(warc, "rb") as f:
+            return sum(1 for _ in read_file(f, str(warc), 10 << 20))
+
+    def warcio_alone() -> int:
+        n = 0
+        with open(warc, "rb") as f:
+            for record in ArchiveIterator(f):
+                record.content_stream().read()
+                n += 1
+        return n
+
+    print("\n| reader | records | CPU s | records/s (CPU) |")
+    print("|---|---|---|---|")
+    for label, fn in (("warcio 1.8 ArchiveIterator, payloads read", warcio_alone),
+                      ("skypile read_file (PlainStream + warcio + verdicts)", ours)):
+        t0 = time.process_time()
+        n = fn()
+        cpu = time.process_time() - t0
+        print(f"| {label} | {n} | {cpu:.2f} | {n / cpu:.0f} |")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", default="ours,datatrove,fixed")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--read", action="store_true", help="also time the reader alone against warcio")
     args = ap.parse_args(argv)
     shards = PEERBENCH / "data/shards"
     if not shards.is_dir():
@@ -185,6 +215,8 @@ def main(argv=None) -> int:
             got = ours(str(one), scratch / f"fixed{workers}", "trafilatura", workers)
             print(f"\nfixed cost, one-page WARC, {workers} worker(s): {got['wall']:.1f} s wall, "
                   f"{got['cpu']:.1f} CPU s, peak {got['peak_mb']:.0f} MB")
+    if args.read:
+        read_speed(PEERBENCH / "data/bench.warc.gz")
     if args.profile:
         profile(shards / "part-00000.warc.gz", scratch / "profile")
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
