@@ -137,7 +137,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         if config.get("score", {}).get("enabled"):
             # Imported only when used: it pulls in Beam's RunInference, and with it torch
             # (seconds of start-up that a run without model scoring need not pay).
-            from transforms.score import apply_score_options
+            from transforms.score_models import apply_score_options
 
             config = apply_score_options(config, options)
         files = match_inputs(args.input)

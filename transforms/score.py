@@ -17,7 +17,6 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import ModelHandler, RunInference
-from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.utils import shared
 
 from transforms.apply import ApplyStep
@@ -150,28 +149,3 @@ class ScoreDocuments(beam.PTransform):
                 label = "".join(p.capitalize() for p in spec.column.split("_"))
                 scored = scored | f"Score{label}" >> RunInference(BertDocumentHandler(spec, self.batch_size))
         return {"kept": scored, "rejected": out["rejected"]}
-
-
-class ScoreOptions(PipelineOptions):
-    """``--score_model NAME=PATH`` overrides a configured scorer's path (repeatable), so a job can
-    point at models in ``gs://`` without editing the config."""
-
-    @classmethod
-    def _add_argparse_args(cls, parser):
-        parser.add_argument("--score_model", action="append", default=[], metavar="NAME=PATH",
-                            help="path of the score.scorers entry NAME (repeatable)")
-
-
-def apply_score_options(config: dict[str, Any], options: PipelineOptions) -> dict[str, Any]:
-    """``config`` with ``--score_model`` paths applied; an unknown NAME is an error."""
-    overrides = options.view_as(ScoreOptions).score_model or []
-    scorers = config.get(NAME, {}).get("scorers") or []
-    by_name = {s.get("name"): s for s in scorers}
-    for item in overrides:
-        name, sep, path = item.partition("=")
-        if not sep or not path:
-            raise ValueError(f"--score_model {item!r}: expected NAME=PATH")
-        if name not in by_name:
-            raise ValueError(f"--score_model {name}: no such scorer in score.scorers ({sorted(by_name)})")
-        by_name[name]["path"] = path
-    return config

@@ -20,7 +20,8 @@ from pipelines.steps import BUILDERS
 from tests.classifiers.fixtures import fasttext_model, lexicon_paths, surge_split, tiny_bert  # noqa: F401
 from tests.conftest import beam_test_pipeline
 from transforms.document import Document
-from transforms.score import ScoreDocuments, apply_score_options
+from transforms.score import ScoreDocuments
+from transforms.score_models import apply_score_options
 
 
 @pytest.fixture(scope="module")
