@@ -72,8 +72,8 @@ class MixtureSection:
 
 @dataclass
 class OptimSection:
-    """AdamW and Skywork's schedule (arXiv:2310.19341 §3.4: AdamW beta (0.9, 0.95), weight decay
-    0.1, clipping 1.0; linear warmup, cosine decay to 10% of the peak, then constant)."""
+    """AdamW and Skywork's schedule (technical report, arXiv:2310.19341): AdamW beta (0.9, 0.95),
+    weight decay 0.1, clipping 1.0; linear warmup, cosine decay to 10% of the peak, then constant."""
 
     lr: float = 3e-4
     min_lr_ratio: float = 0.1

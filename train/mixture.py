@@ -1,7 +1,8 @@
 """Stage-aware data mixtures: token budgets, per-source weights, linear in-stage ramps, sampling.
 
-Skywork (arXiv:2310.19341 §3.3) trains in two stages: stage 1 on SkyPile-Main by language (English
-49.8%, Chinese 39.6%, other 2.4%, code 8.0%), stage 2 adding STEM data (main 80% / STEM 20%).
+Skywork (technical report, arXiv:2310.19341) trains in two stages: stage 1 on SkyPile-Main by
+language (English 49.8%, Chinese 39.6%, other 2.4%, code 8.0%), stage 2 adding STEM data (main
+80% / STEM 20%).
 Here a stage is a token budget and per-source weights; a weight given as ``[start, end]`` moves
 linearly from start at the stage's first step to end at its last step. Weights are normalized at
 every step, so a ramp stays linear in share when the stage's start and end weights have the same sum.

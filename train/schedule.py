@@ -1,7 +1,8 @@
 """Learning-rate schedule: linear warmup, cosine decay to a floor, then constant.
 
-Skywork-13B (arXiv:2310.19341 §3.4) warms up linearly, decays with a cosine to 10% of the peak and
-then holds that rate, so training can continue (and stage 2 can start) without a second decay.
+Skywork-13B (technical report, arXiv:2310.19341) warms up linearly, decays with a cosine to 10%
+of the peak and then holds that rate, so training can continue (and stage 2 can start) without a
+second decay.
 A pure function of the step, so the schedule needs no state in checkpoints beyond the step.
 """
 from __future__ import annotations
