@@ -8,7 +8,7 @@ holds ``tokenizer.json`` plus a ``tokenizer_config.json`` naming the EOS token, 
 ``PreTrainedTokenizerFast`` / ``AutoTokenizer`` load.
 
 Training text is a sample of the shards with per-language character budgets (``lang_ratios``),
-read row group by row group so memory stays bounded by one row group's text column.
+row groups taken in a seeded random order, so memory stays bounded by one row group's text column.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import glob
 import hashlib
 import json
 import os
+import random
 from typing import Iterator, Mapping
 
 import pyarrow.parquet as pq
@@ -56,17 +57,19 @@ def sample_texts(groups: Mapping[str, list[str]], ratios: Mapping[str, float] | 
         yield from _texts_up_to(groups[group], budget, text_column)
 
 
-def _texts_up_to(files: list[str], budget: int, text_column: str) -> Iterator[str]:
+def _texts_up_to(files: list[str], budget: int, text_column: str, seed: int = 0) -> Iterator[str]:
+    """Texts from the row groups of ``files`` in a seeded random order (not just the first shard's
+    documents), until ``budget`` characters."""
+    units = [(f, rg) for f in files for rg in range(pq.ParquetFile(f).metadata.num_row_groups)]
+    random.Random(seed).shuffle(units)
     used = 0
-    for f in files:
-        pf = pq.ParquetFile(f)
-        for rg in range(pf.num_row_groups):
-            for text in pf.read_row_group(rg, columns=[text_column]).column(0).to_pylist():
-                if used >= budget:
-                    return
-                if text:
-                    yield text[: budget - used]
-                    used += min(len(text), budget - used)
+    for f, rg in units:
+        for text in pq.ParquetFile(f).read_row_group(rg, columns=[text_column]).column(0).to_pylist():
+            if used >= budget:
+                return
+            if text:
+                yield text[: budget - used]
+                used += min(len(text), budget - used)
 
 
 def build_tokenizer() -> Tokenizer:
