@@ -184,10 +184,12 @@ def main() -> int:
           f"{time.perf_counter() - t0:.1f} s")
     settings = []
     for t in [float(x) for x in a.thresholds.split(",")]:
-        settings.append((t, "lsh", dict(threshold=t, bands=0, rows=0)))
+        settings.append((t, "lsh", dict(threshold=t, bands=0, rows=0, false_negative_weight=0.5,
+                                        verify_jaccard=False)))
         settings.append((t, "lsh+jaccard", dict(threshold=t, bands=0, rows=0, false_negative_weight=0.98,
                                                 verify_jaccard=True)))
-    settings.append((0.8, "fineweb 14x8 (112 perm)", dict(num_perm=112, bands=14, rows=8, threshold=0.8)))
+    settings.append((0.8, "fineweb 14x8 (112 perm)", dict(num_perm=112, bands=14, rows=8, threshold=0.8,
+                                                          verify_jaccard=False)))
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "docs.jsonl")
