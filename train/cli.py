@@ -21,6 +21,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--data", help="curated output directory; relative source globs are under it")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                         help="override a config value, e.g. --set optim.lr=1e-3 (value parsed as YAML)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan (model, sources, stages in steps, schedule) and stop")
     return parser.parse_args(argv)
 
 
@@ -41,9 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     env = distributed.init(cfg.train.device)
     code = 0
     try:
-        last = train(cfg, args.out, args.data, env)
+        last = train(cfg, args.out, args.data, env, dry_run=args.dry_run)
         if env.is_main:
-            summary = {k: last[k] for k in ("step", "tokens", "loss", "tokens_per_source", "complete") if k in last}
+            keys = ("step", "tokens", "loss", "tokens_per_source", "complete", "total_steps")
+            summary = {k: last[k] for k in keys if k in last}
             print(json.dumps(summary))
     except (ResumeError, MixtureError, DataError, ConfigError, ValueError, FloatingPointError) as exc:
         print(f"skypile train: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ import importlib
 import json
 import math
 import os
+import sys
 import time
 from typing import Callable
 
@@ -98,6 +99,25 @@ class Trainer:
                 yaml.safe_dump(cfg.to_dict(), f, sort_keys=False, allow_unicode=True)
         self.step = 0
         self.data = snapshot(self.loader)  # loader state after the last step taken (what a checkpoint saves)
+
+    def plan(self) -> str:
+        """What this run will do: model, batch, sources, stages in steps, schedule."""
+        cfg, loader = self.cfg, self.loader
+        lines = [f"model {cfg.model.name}: {sum(p.numel() for p in unwrap(self.model).parameters()):,} parameters, "
+                 f"vocab {self.model_config.vocab_size}, seq_len {cfg.data.seq_len}; {loader.tokens_per_step:,} tokens "
+                 f"a step ({cfg.train.micro_batch_size} x {cfg.train.grad_accum} accumulation x {self.env.world_size} "
+                 f"rank(s)); tokenizer {self.tokenizer_path}"]
+        for name, packer in sorted(loader.packers.items()):
+            index = packer.stream.index
+            lines.append(f"source {name}: {len(index.files)} file(s), {len(index.units)} row group(s), "
+                         f"{index.num_rows:,} documents, max_epochs {packer.stream.max_epochs}")
+        for stage in self.stages:
+            weights = " ".join(f"{s} {a:g}" if a == b else f"{s} {a:g}->{b:g}" for s, (a, b) in stage.weights.items())
+            lines.append(f"stage {stage.name}: steps {stage.start_step}-{stage.end_step - 1} "
+                         f"({stage.num_steps * loader.tokens_per_step:,} tokens): {weights}")
+        lines.append(f"lr: peak {cfg.optim.lr:g}, warmup {cfg.optim.warmup_steps} steps, cosine to "
+                     f"{cfg.optim.lr * cfg.optim.min_lr_ratio:g} at step {self.decay_steps}, then constant")
+        return "\n".join(lines)
 
     # -- checkpoints -------------------------------------------------------------------------
     def save(self) -> None:
@@ -266,6 +286,14 @@ class Trainer:
         self.model.train()
 
 
-def train(cfg: TrainConfig, out_dir: str, data_dir: str | None, env: DistEnv, eval_fn: EvalFn | None = None) -> dict:
-    """Train (or resume) the run in ``out_dir``; returns the last logged metrics record."""
-    return Trainer(cfg, out_dir, data_dir, env, eval_fn).run()
+def train(cfg: TrainConfig, out_dir: str, data_dir: str | None, env: DistEnv, eval_fn: EvalFn | None = None,
+          dry_run: bool = False) -> dict:
+    """Train (or resume) the run in ``out_dir``; returns the last logged metrics record.
+
+    The plan goes to stderr first (rank 0); ``dry_run`` stops there."""
+    trainer = Trainer(cfg, out_dir, data_dir, env, eval_fn)
+    if env.is_main:
+        print(trainer.plan(), file=sys.stderr, flush=True)
+    if dry_run:
+        return {"step": 0, "total_steps": trainer.total_steps}
+    return trainer.run()

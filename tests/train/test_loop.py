@@ -94,3 +94,16 @@ def test_divergence_stops_before_a_checkpoint(tmp_path, tokenizer_dir, corpus):
     assert 1 < bad < 6
     newest = max(p.name for p in (out / "checkpoints").glob("*.pt"))
     assert newest == f"step_{bad - 1:08d}.pt" and newest in err.value.args[0]
+
+
+def test_dry_run_prints_the_plan(tmp_path, tokenizer_dir, corpus, capsys):
+    from train.cli import main
+
+    config = write_config(tmp_path / "p.yaml", tiny_config(tokenizer_dir))
+    assert main(["--config", str(config), "--data", str(corpus), "--out", str(tmp_path / "p"), "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert '"total_steps": 14' in out.out
+    assert "stage s1: steps 0-7 (1,024 tokens): en 0.6 zh 0.4" in out.err
+    assert "stage s2: steps 8-13 (768 tokens): en 0.5 stem 0.2->0.6 zh 0.3" in out.err
+    assert "source stem: 2 file(s), 16 row group(s), 120 documents" in out.err
+    assert not (tmp_path / "p" / "checkpoints").exists() and not (tmp_path / "p" / "metrics.jsonl").exists()
