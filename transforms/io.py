@@ -1,6 +1,7 @@
 """Beam I/O: reading input files into documents, writing Parquet shards and the rejects table."""
 from __future__ import annotations
 
+import os
 from typing import Iterable, Mapping
 
 import apache_beam as beam
@@ -34,20 +35,20 @@ class ReadFileFn(beam.DoFn):
     def process(self, path: str):
         self.files.inc()
         try:
-            # warcio and gzip detect compression themselves, member by member.
+            # The readers detect compression from the bytes (gzip, LZ4, zstd), member by member.
             stream = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
         except Exception:  # noqa: BLE001 - vanished or unreadable file: one counted drop
             self.records_in.inc()
             self.counters.drop("read_unreadable_file")
-            yield beam.pvalue.TaggedOutput(REJECTED, Rejected(READ_NAMESPACE, "read_unreadable_file",
-                                                              Document(id=path, warc_file=path)))
+            placeholder = Document(id=path, warc_file=os.path.basename(path))
+            yield beam.pvalue.TaggedOutput(REJECTED, Rejected(READ_NAMESPACE, "read_unreadable_file", placeholder))
             return
         with stream:
             for ordinal, verdict in enumerate(read_file(stream, path, self.max_record_bytes)):
                 self.records_in.inc()
                 if isinstance(verdict, Drop):
                     self.counters.drop(verdict.reason)
-                    placeholder = Document(id=f"{path}#{ordinal}", warc_file=path)
+                    placeholder = Document(id=f"{path}#{ordinal}", warc_file=os.path.basename(path))
                     yield beam.pvalue.TaggedOutput(REJECTED, Rejected(READ_NAMESPACE, verdict.reason, placeholder))
                 else:
                     self.counters.kept.inc()
