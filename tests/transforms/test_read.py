@@ -206,3 +206,13 @@ def test_read_inputs_counts_every_record_of_good_and_broken_files(shared_data, t
     assert _counters(result, "read") == {"files": 5, "records_in": 14, "kept": 3,
                                          "dropped:read_not_response": 9, "dropped:read_truncated": 1,
                                          "dropped:read_empty_file": 1}
+
+
+def test_a_file_that_vanished_after_matching_is_one_counted_drop(tmp_path):
+    p = beam_test_pipeline()
+    out = p | ReadInputs([str(tmp_path / "gone.warc.gz")], CAP)
+    assert_that(out["rejected"] | beam.Map(lambda r: (r.doc.warc_file, r.reason)),
+                equal_to([("gone.warc.gz", "read_unreadable_file")]))
+    result = p.run()
+    result.wait_until_finish()
+    assert _counters(result, "read") == {"files": 1, "records_in": 1, "dropped:read_unreadable_file": 1}
