@@ -29,8 +29,8 @@ import yaml
 from tqdm import tqdm
 
 from model.flops import flops_per_token
-from model.parallelize import parallelize, plain_state_dict, unwrap
-from train import build, checkpoint
+from model.parallelize import parallelize, unwrap
+from train import build, checkpoint, state
 from train.config import TrainConfig
 from train.distributed import DistEnv, all_gather_objects, all_reduce_sum, barrier
 from train.metrics import MetricsLog, peak_flops
@@ -39,19 +39,6 @@ from train.prefetch import Prefetcher, snapshot
 from train.schedule import lr_at
 
 EvalFn = Callable[[torch.nn.Module, int], dict]
-
-
-def _rng_state(device: torch.device) -> dict:
-    state = {"torch": torch.get_rng_state()}
-    if device.type == "cuda":
-        state["cuda"] = torch.cuda.get_rng_state(device)
-    return state
-
-
-def _set_rng_state(state: dict, device: torch.device) -> None:
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and device.type == "cuda":
-        torch.cuda.set_rng_state(state["cuda"], device)
 
 
 def load_eval_hook(cfg: TrainConfig, tokenizer_path: str, device: torch.device) -> EvalFn | None:
@@ -121,15 +108,8 @@ class Trainer:
 
     # -- checkpoints -------------------------------------------------------------------------
     def save(self) -> None:
-        model_state = plain_state_dict(self.model)  # a collective under FSDP
-        if self.fsdp:
-            from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
-
-            optim_state = get_optimizer_state_dict(
-                self.model, self.optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-        else:
-            optim_state = self.optimizer.state_dict()
-        rng = all_gather_objects(self.env, _rng_state(self.env.device))
+        model_state, optim_state = state.full_state(self.model, self.optimizer, self.fsdp)  # collective (FSDP)
+        rng = all_gather_objects(self.env, state.rng_state(self.env.device))
         data = all_gather_objects(self.env, self.data["state"])
         if self.env.is_main:
             payload = {"model": model_state, "model_config": dataclasses.asdict(self.model_config),
@@ -147,17 +127,8 @@ class Trainer:
             return False
         ckpt = checkpoint.load(path)
         checkpoint.check_fingerprint(ckpt["fingerprint"], json.loads(json.dumps(self.fingerprint)), path)
-        if self.fsdp:
-            from torch.distributed.checkpoint.state_dict import (StateDictOptions, set_model_state_dict,
-                                                                 set_optimizer_state_dict)
-
-            options = StateDictOptions(full_state_dict=True)
-            set_model_state_dict(unwrap(self.model), ckpt["model"], options=options)
-            set_optimizer_state_dict(self.model, self.optimizer, ckpt["optimizer"], options=options)
-        else:
-            unwrap(self.model).load_state_dict(ckpt["model"])
-            self.optimizer.load_state_dict(ckpt["optimizer"])
-        _set_rng_state(ckpt["rng"][self.env.rank], self.env.device)
+        state.load_full_state(self.model, ckpt["model"], self.fsdp, self.optimizer, ckpt["optimizer"])
+        state.set_rng_state(ckpt["rng"][self.env.rank], self.env.device)
         self.loader.load_state(ckpt["data"][self.env.rank])
         self.data = snapshot(self.loader)
         self.step = ckpt["step"]
@@ -167,13 +138,7 @@ class Trainer:
     def init_weights_from(self, path: str) -> None:
         from model.checkpoint import find_checkpoint
 
-        ckpt = checkpoint.load(str(find_checkpoint(path)))
-        if self.fsdp:
-            from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
-
-            set_model_state_dict(unwrap(self.model), ckpt["model"], options=StateDictOptions(full_state_dict=True))
-        else:
-            unwrap(self.model).load_state_dict(ckpt["model"])
+        state.load_full_state(self.model, checkpoint.load(str(find_checkpoint(path)))["model"], self.fsdp)
 
     # -- one optimizer step -------------------------------------------------------------------
     def train_step(self, sources: list[str], batches: list) -> tuple[torch.Tensor, torch.Tensor, float]:
