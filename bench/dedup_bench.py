@@ -139,7 +139,7 @@ def _child_cpu(cmd, env=None):
 
 E2E_SETTINGS = {
     "ours, defaults (t=0.8, 17x7 of 128, exact Jaccard check)": {},
-    "ours, t=0.7 + exact Jaccard check (19x6 of 128)": dict(threshold=0.7),
+    "ours, t=0.7 + exact Jaccard check (23x5 of 128)": dict(threshold=0.7),
     "ours, t=0.7, 14x9 of 128 (as datasketch MinHashLSH(0.7)), no check":
         dict(threshold=0.7, false_negative_weight=0.5, verify_jaccard=False),
     "ours, FineWeb 14x8 of 112, no check": dict(num_perm=112, bands=14, rows=8, verify_jaccard=False),
