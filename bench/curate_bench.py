@@ -61,15 +61,19 @@ def _rss_mb(pids: list[int]) -> float:
     return total / 2**20
 
 
-def measure(cmd: list[str], env=None) -> dict:
+def measure(cmd: list[str], timeout: float = 1800) -> dict:
     """Run ``cmd``; wall seconds, CPU seconds of the tree, peak tree RSS, last stdout line."""
     before = os.times()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     peak = 0.0
     while proc.poll() is None:
         peak = max(peak, _rss_mb(_tree(proc.pid)))
         time.sleep(0.1)
+        if time.perf_counter() - t0 > timeout:
+            os.killpg(proc.pid, 9)  # the whole tree: datatrove leaves pool workers behind
+            raise RuntimeError(f"{' '.join(cmd)} still running after {timeout:.0f} s")
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     after = os.times()
@@ -80,15 +84,24 @@ def measure(cmd: list[str], env=None) -> dict:
     return {"wall": wall, "cpu": cpu, "peak_mb": peak, "last": lines[-1] if lines else "", "stdout": out}
 
 
-def html_megabytes() -> float:
+def html_megabytes(shards: list[Path]) -> float:
+    """MB of HTML in the response records of ``shards`` (from the kit's ground truth)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    ids = set()
+    for shard in shards:
+        with open(shard, "rb") as f:
+            ids.update(r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(f)
+                       if r.rec_type == "response")
     total = 0
     with open(PEERBENCH / "data/bench.groundtruth.jsonl") as f:
         for line in f:
-            total += json.loads(line)["html_bytes"]
+            row = json.loads(line)
+            total += row["html_bytes"] if row["record_id"] in ids else 0
     return total / 1e6
 
 
-def ours(inputs: str, out: Path, extractor: str, workers: int) -> dict:
+def ours(inputs: str, out: Path, extractor: str, workers: int, timeout: float = 1800) -> dict:
     from pipelines.config import load_defaults
 
     later = [s for s in load_defaults() if s not in SPINE]
@@ -98,17 +111,17 @@ def ours(inputs: str, out: Path, extractor: str, workers: int) -> dict:
            "--config", str(config), *[a for s in later for a in ("--disable", s)]]
     if workers == 2:
         cmd += TWO_WORKERS
-    got = measure(cmd)
+    got = measure(cmd, timeout)
     report = json.loads((out / "report.json").read_text())
     read = next(f for f in report["funnel"] if f["step"] == "read")
     got.update(docs=read["kept"], docs_out=report["kept"])
     return got
 
 
-def datatrove(shards: Path, out: Path, tasks: int) -> dict:
+def datatrove(shards: Path, out: Path, tasks: int, timeout: float = 1800) -> dict:
     python = PEERBENCH / "venvs/datatrove/bin/python"
     got = measure([str(python), str(ROOT / "bench/datatrove_spine.py"), "--input", str(shards),
-                   "--output", str(out), "--tasks", str(tasks)])
+                   "--output", str(out), "--tasks", str(tasks)], timeout)
     result = json.loads(got["last"])
     got.update(docs=result["docs_in"], docs_out=result["docs_out"])
     return got
@@ -177,38 +190,56 @@ def read_speed(warc: Path) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", default="ours,datatrove,fixed")
+    ap.add_argument("--shards", type=int, default=4, help="use the first N of the kit's 4 shards")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds before a run is given up")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--read", action="store_true", help="also time the reader alone against warcio")
     args = ap.parse_args(argv)
-    shards = PEERBENCH / "data/shards"
-    if not shards.is_dir():
-        sys.exit(f"{shards} missing: run python3 ../shared/peerbench/make_warc.py first")
+    kit_shards = PEERBENCH / "data/shards"
+    if not kit_shards.is_dir():
+        sys.exit(f"{kit_shards} missing: run python3 ../shared/peerbench/make_warc.py first")
     runs = args.runs.split(",")
-    megabytes = html_megabytes()
     scratch = Path(tempfile.mkdtemp(prefix="curate-bench-"))
+    shards = scratch / "shards"  # both tools read every *.warc.gz of one folder
+    shards.mkdir()
+    for shard in sorted(kit_shards.glob("*.warc.gz"))[: args.shards]:
+        (shards / shard.name).symlink_to(shard)
+    megabytes = html_megabytes(sorted(shards.glob("*.warc.gz")))
     rows = []
-    print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
-    if "datatrove" in runs:
-        for tasks in (1, 2):
-            rows.append((f"datatrove 0.10.1 WarcReader -> Trafilatura -> Parquet, {tasks} task(s)",
-                         "datatrove", tasks, datatrove(shards, scratch / f"dt{tasks}", tasks)))
-            print(rows[-1][0], "done", flush=True)
-    if "ours" in runs:
-        for extractor in ("trafilatura", "resiliparse"):
-            for workers in (1, 2):
-                rows.append((f"skypile curate spine, {extractor}, {workers} worker(s)", extractor, workers,
-                             ours(str(shards / "*.warc.gz"), scratch / f"{extractor}{workers}", extractor, workers)))
-                print(rows[-1][0], "done", flush=True)
+    print(f"load average at start: {os.getloadavg()[0]:.2f}; {len(list(shards.iterdir()))} shard(s), "
+          f"{megabytes:.1f} MB of HTML", flush=True)
+    plan = []
+    for workers in (1, 2):
+        if "datatrove" in runs:
+            plan.append((f"datatrove 0.10.1 WarcReader -> Trafilatura -> Parquet, {workers} task(s)", "datatrove",
+                         workers, lambda w=workers: datatrove(shards, scratch / f"dt{w}", w, args.timeout)))
+        if "ours" in runs:
+            for extractor in ("trafilatura", "resiliparse"):
+                plan.append((f"skypile curate spine, {extractor}, {workers} worker(s)", extractor, workers,
+                             lambda e=extractor, w=workers: ours(str(shards / "*.warc.gz"), scratch / f"{e}{w}",
+                                                                 e, w, args.timeout)))
+    for label, kind, workers, run in plan:
+        try:
+            got = run()
+        except RuntimeError as exc:
+            print(f"{label}: {str(exc)[-300:]}", flush=True)
+            continue
+        rows.append((label, kind, workers, got))
+        print(json.dumps({"run": label, **{k: (round(v, 2) if isinstance(v, float) else v)
+                                           for k, v in got.items() if k not in ("stdout", "last")}}), flush=True)
     base = {workers: got for label, kind, workers, got in rows if kind == "datatrove"}
-    print("\n| run | docs | docs out | seconds | docs/s | MB/s HTML | CPU s | peak MB (tree) | docs/s vs datatrove (same workers) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| run | docs | docs out | seconds | docs/s | MB/s HTML | CPU s | docs per CPU s | peak MB (tree) "
+          "| docs/s vs datatrove (same workers) | docs per CPU s vs datatrove |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label, kind, workers, got in rows:
-        rate = got["docs"] / got["wall"]
-        ratio = ""
+        rate, per_cpu = got["docs"] / got["wall"], got["docs"] / got["cpu"]
+        ratio = cpu_ratio = ""
         if workers in base:
             ratio = f"{rate / (base[workers]['docs'] / base[workers]['wall']):.2f}x"
+            cpu_ratio = f"{per_cpu / (base[workers]['docs'] / base[workers]['cpu']):.2f}x"
         print(f"| {label} | {got['docs']} | {got['docs_out']} | {got['wall']:.1f} | {rate:.1f} | "
-              f"{megabytes / got['wall']:.2f} | {got['cpu']:.1f} | {got['peak_mb']:.0f} | {ratio} |")
+              f"{megabytes / got['wall']:.2f} | {got['cpu']:.1f} | {per_cpu:.1f} | {got['peak_mb']:.0f} | {ratio} "
+              f"| {cpu_ratio} |")
     if "fixed" in runs:
         one = ROOT.parent / "shared/data/warc/commoncrawl_whirlwind/whirlwind.warc.gz"
         for workers in (1, 2):
@@ -218,7 +249,7 @@ def main(argv=None) -> int:
     if args.read:
         read_speed(PEERBENCH / "data/bench.warc.gz")
     if args.profile:
-        profile(shards / "part-00000.warc.gz", scratch / "profile")
+        profile(kit_shards / "part-00000.warc.gz", scratch / "profile")
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
     return 0
 
