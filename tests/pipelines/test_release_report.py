@@ -75,3 +75,17 @@ def test_progress_tracker_throttles_and_flushes():
 def test_funnel_chart_refuses_an_empty_funnel():
     with pytest.raises(ValueError, match="no funnel"):
         funnel_png({"funnel": [], "records_in": 0, "kept": 0})
+
+
+def test_progress_taps_only_local_runs_and_tags_worker_processes():
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.progress import Progress
+
+    assert Progress(PipelineOptions([])).enabled
+    assert Progress(PipelineOptions(["--runner", "FnApiRunner"])).enabled
+    assert not Progress(PipelineOptions(["--runner", "DataflowRunner"])).enabled
+    assert not Progress(PipelineOptions([]), every_s=0).enabled
+    assert not Progress(PipelineOptions(["--direct_num_workers", "2"])).per_worker
+    assert Progress(PipelineOptions(["--direct_num_workers", "2", "--direct_running_mode",
+                                     "multi_processing"])).per_worker
