@@ -101,6 +101,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps per variant (compilation)")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--peak-tflops", type=float, help="device peak for MFU (default: from the device name)")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
@@ -108,6 +109,8 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
     device, dtype = torch.device(args.device), DTYPES[args.dtype]
+    if args.threads:
+        torch.set_num_threads(args.threads)
     config = get_config(args.config, max_seq_len=max(args.seq_len, 2))
     models = build_models(config, dtype, device, variants)
     generator = torch.Generator().manual_seed(1)
