@@ -116,6 +116,23 @@ def _sources_section(report: dict[str, Any], configs: list[ConfigStats]) -> list
     return parts
 
 
+def _limitations_section(report: dict[str, Any]) -> list[str]:
+    """What the run did not do, read from the steps that ran (HF card: "Bias, risks, limitations")."""
+    ran = {entry["step"] for entry in report.get("funnel", [])}
+    notes = ["Personal information (names, e-mail addresses, phone numbers) in the pages is not "
+             "removed or masked."]
+    if "score_filter" not in ran:
+        notes.append("No model-based quality or toxicity threshold was applied (`score_filter` did not run); "
+                     + ("score columns are there to filter on." if "score" in ran else "no score columns."))
+    if not {"exact_dedup", "minhash_dedup"} & ran:
+        notes.append("Documents were not deduplicated.")
+    if "decontaminate" not in ran:
+        notes.append("Documents were not checked against benchmark test sets.")
+    notes.append("Language labels come from `langid` scores; pages mixing languages are labelled by "
+                 "their dominant one." if "langid" in ran else "Languages were not identified (`und`).")
+    return ["## Limitations", ""] + [f"- {note}" for note in notes] + [""]
+
+
 def card_body(name: str, report: dict[str, Any], configs: list[ConfigStats], chart: str | None,
               schema: list[tuple[str, str]], repo_id: str | None = None) -> str:
     where = repo_id or "path/to/this/folder"
@@ -141,6 +158,7 @@ def card_body(name: str, report: dict[str, Any], configs: list[ConfigStats], cha
         parts += ["Versions:", "", markdown_table(("package", "version"),
                                                   [(k, v) for k, v in sorted(versions.items())]), ""]
     parts += ["## Schema", "", markdown_table(("column", "type"), [(f"`{n}`", t) for n, t in schema]), ""]
+    parts += _limitations_section(report)
     return "\n".join(parts)
 
 

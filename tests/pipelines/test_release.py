@@ -100,6 +100,10 @@ def test_card_body_documents_the_funnel_steps_and_sizes(corpus, released):
         chars = sum(len(t) for t in texts)
         assert f"| `{config}` | {config} | all | {len(texts):,} | {chars:,} |" in body
     assert (out / "funnel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    limitations = body.split("## Limitations", 1)[1]
+    steps = {entry["step"] for entry in report["funnel"]}
+    assert ("`score_filter` did not run" in limitations) == ("score_filter" not in steps)
+    assert ("not deduplicated" in limitations) == (not {"exact_dedup", "minhash_dedup"} & steps)
 
 
 def test_release_holds_exactly_the_curated_rows(corpus, released):
