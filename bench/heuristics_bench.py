@@ -13,6 +13,9 @@ in-process the same way (inputs loaded, models and jieba warmed up before the cl
 * with ``--beam``: the whole ``skypile curate`` run on the texts JSONL with every other step
   disabled (Beam FnApiRunner, Parquet writing included), wall time of the run.
 
+``--cpu-clock`` times both sides by process CPU time (the peer script runs unchanged but for its
+timer), for a machine other jobs keep busy.
+
 Prints a Markdown table with docs/s and the ratio to datatrove's chain, then one JSON line
 (``docs_in``, ``docs_out``, ``seconds`` of the default row) for peerbench's ``run_all.py --ours``.
 
@@ -47,10 +50,16 @@ def read_texts(path):
     return [(str(r.get("id", i)), r["text"]) for i, r in enumerate(rows) if r.get("text")]
 
 
-def run_peer(python, texts_path):
+# peer_heuristics.py unchanged, its timer swapped for the process CPU clock (--cpu-clock).
+_CPU_CLOCK_WRAPPER = ("import sys, time; time.perf_counter = time.process_time; import peer_heuristics; "
+                      "sys.argv = ['peer_heuristics.py'] + sys.argv[1:]; peer_heuristics.main()")
+
+
+def run_peer(python, texts_path, cpu_clock=False):
     """datatrove's rows, from its own venv (one JSON line per filter and for the chain)."""
-    proc = subprocess.run([python, os.path.join(PEERBENCH, "peer_heuristics.py"), "--texts", texts_path],
-                          capture_output=True, text=True, cwd=PEERBENCH, timeout=1800)
+    script = ["-c", _CPU_CLOCK_WRAPPER] if cpu_clock else [os.path.join(PEERBENCH, "peer_heuristics.py")]
+    proc = subprocess.run([python, *script, "--texts", texts_path],
+                          capture_output=True, text=True, cwd=PEERBENCH, timeout=3600)
     if proc.returncode != 0:
         raise SystemExit(f"peer_heuristics.py failed:\n{proc.stderr[-3000:]}")
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -91,19 +100,27 @@ def main(argv=None):
     ap.add_argument("--peer-python", default=os.path.join(PEER_ROOT, "venvs", "datatrove", "bin", "python"))
     ap.add_argument("--skip-peer", action="store_true", help="only our rows")
     ap.add_argument("--beam", action="store_true", help="also time the whole curate run on the texts")
+    ap.add_argument("--cpu-clock", action="store_true",
+                    help="time both sides by process CPU time instead of wall time (a loaded machine)")
     args = ap.parse_args(argv)
     load = os.getloadavg()
     texts = read_texts(args.texts)
     section = dict(load_config()["heuristics"])
     section.pop("enabled")
-    rows = [] if args.skip_peer else [dict(r, method=f"datatrove {r['method']}") for r in run_peer(args.peer_python, args.texts)]
+    rows = [] if args.skip_peer else [dict(r, method=f"datatrove {r['method']}")
+                                      for r in run_peer(args.peer_python, args.texts, args.cpu_clock)]
+    if args.cpu_clock:  # the peer's seconds are CPU seconds already
+        rows = [dict(r, cpu_seconds=r["seconds"]) for r in rows]
     ours = [run_ours("skypile heuristics, language-aware (default config)", section, texts),
             run_ours("skypile heuristics, English rules for all", section, texts, lang="en"),
             run_ours("skypile heuristics, language-aware, zh_words: chars", dict(section, zh_words="chars"), texts)]
     if args.beam:
         ours.append(run_beam(args.texts))
+    if args.cpu_clock:
+        ours = [dict(r, seconds=r["cpu_seconds"]) for r in ours if "cpu_seconds" in r]
     chain = next((r for r in rows if r["method"].endswith("fineweb_chain")), None)
-    print(f"load average at start: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) on {os.cpu_count()} cores")
+    print(f"load average at start: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) on {os.cpu_count()} cores; "
+          f"seconds are {'process CPU' if args.cpu_clock else 'wall'} seconds")
     print("| method | docs | kept | seconds | CPU s | docs/s | ms/doc | vs datatrove chain | top drops |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows + ours:
