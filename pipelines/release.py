@@ -30,6 +30,10 @@ RELEASE_FILES = ("data", "README.md", FUNNEL_PNG, "report.json")
 
 
 def load_report(corpus: str) -> dict:
+    if "://" in corpus:
+        # Shards are re-read twice and written locally; copy them first (gcloud storage cp -r).
+        raise ReleaseError(f"--corpus {corpus}: release reads a local folder; copy the run's output "
+                           "here first (e.g. `gcloud storage cp -r gs://bucket/corpus .`)")
     path = os.path.join(corpus, "report.json")
     if not os.path.exists(path):
         raise ReleaseError(f"{corpus}: no report.json (release a `skypile curate` output directory)")

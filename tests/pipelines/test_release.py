@@ -197,6 +197,8 @@ def test_refuses_a_corpus_whose_shards_disagree_with_the_report(corpus, tmp_path
     assert "unaccounted" in capsys.readouterr().err
     assert release_main(["--corpus", str(tmp_path), "--out", str(tmp_path / "out3")]) == 2
     assert "no report.json" in capsys.readouterr().err
+    assert release_main(["--corpus", "gs://bucket/corpus", "--out", str(tmp_path / "out4")]) == 2
+    assert "reads a local folder" in capsys.readouterr().err
 
 
 def test_refuses_to_overwrite_a_release_without_overwrite(corpus, released, capsys):
