@@ -3,10 +3,10 @@
 # (setup.py, constraints.txt) with skypile, its dependencies, its models and the data files its
 # steps read on workers. Build (README "Run on Dataflow"):
 #   docker build -t REGION-docker.pkg.dev/PROJECT/REPO/skypile:0.1.0 --build-context data=DATA_DIR .
-# DATA_DIR is laid out like shared/data and holds what the config reads on workers: eval/
-# (decontamination test sets), lists/ (word lists), models/ (your trained classifiers). It lands
-# at $SKYPILE_SHARED_DATA, which config paths like ${SKYPILE_SHARED_DATA}/eval/gsm8k/test.jsonl
-# expand to. Without it the image has no data files: use gs:// paths in the config instead.
+# DATA_DIR is laid out like shared/data and holds what the config reads on workers: lists/ (word
+# lists), models/ (your trained classifiers); decontamination test sets are read by the launcher.
+# It lands at $SKYPILE_SHARED_DATA, which config paths like ${SKYPILE_SHARED_DATA}/lists/... expand
+# to. Without it the image has no data files: use gs:// paths in the config instead.
 # GPU workers (BERT scoring): --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126
 # Empty unless `--build-context data=DIR` replaces this stage (BuildKit: a named context
 # overrides the stage of the same name).
