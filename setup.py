@@ -17,7 +17,8 @@ CORE = [
     "jieba>=0.42",
     "rjieba>=0.2.2",  # jieba-rs: jieba's segmentation (same dictionary, same cuts), ~10x faster
     "opencc-python-reimplemented>=0.1.7",
-    "pyarrow>=14,<26",
+    # 21: content-defined chunking for Hub-friendly release shards (pipelines/release_shards.py).
+    "pyarrow>=21,<26",
     "numpy>=1.26,<2.5",
     "pyyaml>=6",
     # the fused MinHash kernel (transforms/dedup/minhash_kernel.py); NumPy fallback without it
