@@ -15,6 +15,7 @@ import re
 import string
 from functools import cached_property
 from itertools import filterfalse
+from operator import methodcaller
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -145,9 +146,12 @@ class TextStats:
         return cache[n]
 
     def line_end_ratio(self, endings: tuple[str, ...]) -> float:
-        """Share of lines ending with one of ``endings`` (0 for a text without lines)."""
+        """Share of lines ending with one of ``endings`` (0 for a text without lines). A table row
+        as extractors write it (``| cell。 |``) ends where its last cell does."""
         lines = self.lines
-        return sum(1 for line in lines if line.endswith(endings)) / len(lines) if lines else 0.0
+        if not lines:
+            return 0.0
+        return sum(map(methodcaller("endswith", endings), map(methodcaller("rstrip", "| "), lines))) / len(lines)
 
     def line_start_ratio(self, starts: tuple[str, ...]) -> float:
         lines = self.lines
