@@ -134,7 +134,12 @@ def _push(args) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
+    if args.shard_size_mb <= 0 or args.row_group_mb <= 0:
+        ap.error("--shard-size-mb and --row-group-mb must be positive")
+    if args.repo_id and args.repo_id.count("/") != 1:
+        ap.error(f"--repo-id {args.repo_id!r}: expected ORG/NAME")
     if not args.corpus and not (args.push or args.dry_run):
         print("skypile release: error: --corpus is required unless pushing an existing release", file=sys.stderr)
         return 2

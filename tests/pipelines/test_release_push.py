@@ -68,6 +68,11 @@ def test_push_needs_a_repo_id_and_a_release(tmp_path, capsys):
     assert "no release there" in capsys.readouterr().err
     assert release_main(["--out", str(tmp_path)]) == 2
     assert "--corpus is required" in capsys.readouterr().err
+    for bad in (["--repo-id", "no-org", "--push"], ["--shard-size-mb", "0", "--corpus", str(tmp_path)]):
+        with pytest.raises(SystemExit) as exc:
+            release_main(["--out", str(tmp_path), *bad])
+        assert exc.value.code == 2
+    assert "expected ORG/NAME" in capsys.readouterr().err
 
 
 def test_git_blob_digest_matches_git(release_dir):
