@@ -44,6 +44,8 @@ class LocalFile:
 class Commit:
     message: str
     files: list[LocalFile]
+    # Repo paths to delete: shards of an earlier release that this one no longer has.
+    deletions: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -91,8 +93,13 @@ def plan_commits(files: list[LocalFile], remote: dict[str, str],
         batches[-1].append(f)
     commits = [Commit(f"skypile release: data {i}/{len(batches)} ({len(b)} files)", b)
                for i, b in enumerate(batches, 1)]
-    if card:
-        commits.append(Commit("skypile release: dataset card", card))
+    # Shards of an earlier release under data/ would still match the card's `data/<config>/train-*`
+    # globs: the last commit deletes them together with the new card, so the switch is one commit.
+    local = {f.path_in_repo for f in files}
+    stale = sorted(p for p in remote if p.startswith("data/") and p not in local)
+    if card or stale:
+        commits.append(Commit("skypile release: dataset card" + (f", {len(stale)} stale files removed" if stale else ""),
+                              card, stale))
     return commits, skipped
 
 
@@ -117,6 +124,7 @@ def describe_plan(repo_id: str, commits: list[Commit], skipped: list[LocalFile],
     for i, commit in enumerate(commits, 1):
         lines.append(f"  commit {i}: {commit.message!r}, {len(commit.files)} files, {commit.size / 1e6:,.1f} MB")
         lines += [f"    {f.path_in_repo} ({f.size:,} bytes, sha256 {f.sha256[:12]})" for f in commit.files]
+        lines += [f"    delete {path}" for path in commit.deletions]
     return "\n".join(lines)
 
 
@@ -163,7 +171,7 @@ def remote_digests(api, repo_id: str) -> dict[str, str]:
 def push(release: str, repo_id: str, token: str, private: bool = False, log=None,
          max_files: int = MAX_FILES_PER_COMMIT, max_bytes: int = MAX_BYTES_PER_COMMIT) -> list[Commit]:
     """Create the repo if needed and make the planned commits; returns the commits made."""
-    from huggingface_hub import CommitOperationAdd, HfApi
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     api = HfApi(token=token)
@@ -176,6 +184,7 @@ def push(release: str, repo_id: str, token: str, private: bool = False, log=None
     for i, commit in enumerate(commits, 1):
         operations = [CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=f.local_path)
                       for f in commit.files]
+        operations += [CommitOperationDelete(path_in_repo=path) for path in commit.deletions]
         try:
             with_backoff(lambda: api.create_commit(repo_id, operations, commit_message=commit.message,
                                                    repo_type="dataset"), f"commit {i}/{len(commits)}", log=log)

@@ -100,6 +100,14 @@ def test_plan_batches_data_then_card_and_resumes():
     assert {f.path_in_repo for f in skipped} == {files[0].path_in_repo, files[1].path_in_repo, "README.md"}
     assert [[f.path_in_repo for f in c.files] for c in commits] == [
         [files[2].path_in_repo, files[3].path_in_repo], [files[4].path_in_repo], ["funnel.png", "report.json"]]
+    # A re-release with fewer shards: the old ones go in the card's commit; other repo files stay.
+    remote = {f.path_in_repo: f.sha256 for f in files}
+    remote["data/en/train-00007-of-00008.parquet"] = "old"
+    remote[".gitattributes"] = "hub"
+    commits, skipped = plan_commits(files, remote)
+    assert len(skipped) == 8 and len(commits) == 1 and commits[0].files == []
+    assert commits[0].deletions == ["data/en/train-00007-of-00008.parquet"]
+    assert "    delete data/en/train-00007-of-00008.parquet" in describe_plan("o/r", commits, skipped, "x", True)
     commits, _ = plan_commits(files, {}, max_files=50, max_bytes=25)
     assert [len(c.files) for c in commits] == [2, 2, 1, 3]  # 10-byte files, 25-byte commits
     assert "0 files already in the repo skipped" in describe_plan("o/r", *plan_commits(files, {}), "hub login", False)
