@@ -10,7 +10,8 @@ Tasks (real labels from ../shared/data/labels; chinesewebtext is read in place, 
 For each: a bag-of-n-grams logistic regression baseline (same tokens as fastText), fastText,
 BERT (English: the bundled MiniLM fine-tuned; Chinese: a small BERT trained from scratch with its
 own WordPiece tokenizer, since no Chinese checkpoint ships offline) and, for toxicity, the word
-lists. CPU fine-tuning is capped (``--bert-train`` examples, 2 epochs, 128 tokens) so the whole
+lists. CPU fine-tuning is capped (MiniLM: ``--bert-train`` examples, 2 epochs; scratch BERT:
+``--scratch-train`` examples, 3 epochs; 128 tokens) so the whole
 bench runs in minutes on 2 shared cores; BERT numbers are therefore lower bounds.
 """
 from __future__ import annotations
@@ -102,7 +103,7 @@ def fasttext_scores(train: Labelled, test: Labelled, tmp: str, name: str) -> tup
 
 
 def bert_scores(train: Labelled, test: Labelled, lang: str, tmp: str, name: str, n_train: int,
-                n_eval: int, epochs: int, lr: float) -> tuple[np.ndarray, list[int], str]:
+                n_eval: int, epochs: int, lr: float, n_scratch: int) -> tuple[np.ndarray, list[int], str]:
     from classifiers.bert_model import BertClassifier
     from classifiers.bert_train import BertTrainConfig, train_bert
 
@@ -114,6 +115,8 @@ def bert_scores(train: Labelled, test: Labelled, lang: str, tmp: str, name: str,
     # One torch thread: on shared, oversubscribed cores two intra-op threads mostly wait on each other.
     cfg = BertTrainConfig(epochs=epochs if base else 3, max_examples=n_train, max_length=128, batch_size=16,
                           lr=lr, threads=1)
+    if not base:  # the from-scratch model is ~1M parameters: cheap enough for 10x the examples
+        cfg.max_examples = n_scratch
     out = train_bert(train.texts, train.labels, os.path.join(tmp, f"bert_{name}"), base=base, cfg=cfg,
                      log=lambda m: print(f"  {name} bert {m}", file=sys.stderr))
     idx = list(range(len(test)))
@@ -159,6 +162,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bert-train", type=int, default=400, help="cap on BERT training examples per task")
     ap.add_argument("--bert-eval", type=int, default=300, help="cap on BERT test examples per task")
+    ap.add_argument("--scratch-train", type=int, default=4000, help="cap on examples for the from-scratch zh BERT")
     ap.add_argument("--bert-epochs", type=int, default=2, help="MiniLM fine-tuning epochs (scratch BERT: 3)")
     ap.add_argument("--bert-lr", type=float, default=1e-4, help="MiniLM fine-tuning learning rate")
     ap.add_argument("--throughput-docs", type=int, default=128, help="documents for the BERT speed rows")
@@ -176,7 +180,8 @@ def main() -> int:
             res["fasttext"] = binary_metrics(test.labels, ft)
             start = time.time()
             scores, idx, paths[f"bert_{name}"] = bert_scores(train, test, lang, tmp, name, args.bert_train,
-                                                             args.bert_eval, args.bert_epochs, args.bert_lr)
+                                                             args.bert_eval, args.bert_epochs, args.bert_lr,
+                                                             args.scratch_train)
             res["bert"] = binary_metrics([test.labels[i] for i in idx], scores)
             res["bert"]["seconds"] = round(time.time() - start, 1)
             if name.startswith("toxicity"):
