@@ -156,3 +156,40 @@ def test_curate_stops_before_launch_on_a_corrupt_model(tmp_path, fasttext_model,
     assert proc.returncode == 2, proc.stderr
     assert "skypile curate: error: score:" in proc.stderr and "truncated fastText model" in proc.stderr
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_curate_writes_score_columns_and_drops_with_reasons(tmp_path, fasttext_model, shared_data):
+    """The real CLI on a real Common Crawl excerpt (with Chinese spam pages): scores land as float32
+    columns, the filter's drops are counted and written as rejects, and the report balances."""
+    import json
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "score.yaml"
+    config.write_text(
+        "score:\n  enabled: true\n  scorers:\n"
+        "    - {name: lexicon, task: toxicity, kind: lexicon, path: "
+        f"[{shared_data / 'lists/ldnoobw/en.txt'}, {shared_data / 'lists/ldnoobw/zh.txt'}]}}\n"
+        f"    - {{name: ft, task: toxicity, kind: fasttext, path: {fasttext_model}, languages: [en]}}\n"
+        "score_filter:\n  enabled: true\n  max_toxicity: {lexicon: 0.5}\n")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "curate", "--input",
+                           str(shared_data / "warc/resiliparse/warcfile.warc.gz"), "--output", str(out),
+                           "--config", str(config), "--disable", "heuristics", "--write-rejected"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["balanced"]
+    dropped = report["dropped"].get("score_toxic_lexicon", 0)
+    assert dropped > 0  # the excerpt's Chinese spam pages carry listed words
+    kept = pq.read_table(out / "data").to_pylist() if (out / "data").exists() else []
+    schema = pq.read_schema(next((out / "data").rglob("*.parquet")))
+    assert str(schema.field("toxicity_lexicon").type) == "float" and str(schema.field("toxicity_ft").type) == "float"
+    assert all(r["toxicity_lexicon"] == 0.0 for r in kept)
+    assert all((r["toxicity_ft"] is None) == (r["lang"] != "en") for r in kept)
+    rejected = [r for r in pq.read_table(out / "rejected").to_pylist() if r["reason"] == "score_toxic_lexicon"]
+    assert len(rejected) == dropped and all(r["step"] == "score_filter" and r["toxicity_lexicon"] == 1.0 for r in rejected)
