@@ -12,7 +12,7 @@ process, timed from start to exit (Python start-up, imports and the runner inclu
 - ours on a one-page WARC: the local runner's fixed cost.
 
 docs = HTML responses the reader produced; MB/s = MB of HTML (the kit's ground truth) per second;
-CPU s = user + system time of the whole process tree; peak MB = largest sum of RSS over the process
+CPU s = user + system time of the whole process tree (sampled from /proc); peak MB = largest sum of RSS over the process
 tree (sampled every 0.1 s). ``--profile`` also runs the trafilatura spine in-process under cProfile
 on one shard and prints where the time goes; ``--read`` times our reader alone against warcio.
 
@@ -61,25 +61,42 @@ def _rss_mb(pids: list[int]) -> float:
     return total / 2**20
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def measure(cmd: list[str], timeout: float = 1800) -> dict:
-    """Run ``cmd``; wall seconds, CPU seconds of the tree, peak tree RSS, last stdout line."""
-    before = os.times()
+    """Run ``cmd``; wall seconds, CPU seconds of the tree, peak tree RSS, last stdout line.
+
+    CPU is sampled per process from /proc (every 0.1 s, last value kept), because datatrove's pool
+    and forkserver processes are not reaped in a way that reaches our own rusage.
+    """
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     peak = 0.0
+    cpu_by_pid: dict[int, float] = {}
     while proc.poll() is None:
-        peak = max(peak, _rss_mb(_tree(proc.pid)))
+        pids = _tree(proc.pid)
+        peak = max(peak, _rss_mb(pids))
+        for pid in pids:
+            cpu = _cpu_seconds(pid)
+            if cpu is not None:
+                cpu_by_pid[pid] = cpu
         time.sleep(0.1)
         if time.perf_counter() - t0 > timeout:
             os.killpg(proc.pid, 9)  # the whole tree: datatrove leaves pool workers behind
             raise RuntimeError(f"{' '.join(cmd)} still running after {timeout:.0f} s")
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    after = os.times()
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    cpu = sum(cpu_by_pid.values())
     lines = [line for line in out.splitlines() if line.strip()]
     return {"wall": wall, "cpu": cpu, "peak_mb": peak, "last": lines[-1] if lines else "", "stdout": out}
 
