@@ -8,6 +8,7 @@ Beam nor torch, so the Beam step, the CLI and the bench share it.
 from __future__ import annotations
 
 import abc
+import os
 from typing import Sequence
 
 import numpy as np
@@ -70,6 +71,4 @@ def load_classifier(kind: str, path: str, **kwargs) -> Classifier:
 
 def guess_kind(path: str) -> str:
     """``bert`` for a Hugging Face model folder, ``fasttext`` for a file."""
-    import os
-
     return "bert" if os.path.isdir(path) else "fasttext"
