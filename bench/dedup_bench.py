@@ -13,7 +13,8 @@ Sections (``--only signatures,e2e,scale,rounds``):
               on a busy machine), dups_missed / clusters_lost against the kit's ground truth.
   scale       peak RSS of the runner process and of the largest worker process with 2 workers
               (multi_processing) as the input grows 1x, 2x, 4x (replicas get distinct words, so the
-              duplicate structure is the same in every replica).
+              duplicate structure is the same in every replica), then the same for a pipeline that
+              only joins the documents by id (what the local runner itself costs).
   rounds      component rounds and seconds of ConnectedComponents on long shuffled chains.
 
 Texts: ``$PEERBENCH_ROOT/data/texts.jsonl`` (``peer_extract.py --method trafilatura --save-texts``).
@@ -29,8 +30,9 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+import apache_beam as beam
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -104,9 +106,21 @@ def bench_signatures(rows, repeat):
               f"{seconds / ours_s:.2f}x | {same} |")
 
 
+class _JoinOnly(beam.PTransform):
+    """The local runner's own share of memory: the documents joined with one value per id (the
+    one document shuffle of a dedup step), nothing else."""
+
+    def expand(self, docs):
+        joined = ({"docs": docs | "KeyById" >> beam.Map(lambda d: (d.id, d)),
+                   "decisions": docs | "Decisions" >> beam.Map(lambda d: (d.id, 1))}
+                  | "Join" >> beam.CoGroupByKey()
+                  | "Docs" >> beam.FlatMap(lambda kv: kv[1]["docs"]))
+        return {"kept": joined}
+
+
 def run_ours(path, out_dir, step_kwargs, options=()):
-    """The minhash_dedup Beam step over a JSONL of texts; returns (seconds, kept ids)."""
-    import apache_beam as beam
+    """The minhash_dedup Beam step over a JSONL of texts (``{"baseline": true}``: the join alone);
+    returns (seconds, kept ids)."""
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from transforms.dedup.near_dedup import MinHashDedup
@@ -116,7 +130,8 @@ def run_ours(path, out_dir, step_kwargs, options=()):
     with beam.Pipeline(runner="FnApiRunner", options=PipelineOptions(list(options))) as p:
         docs = (p | "Read" >> beam.io.ReadFromText(path)
                 | "Parse" >> beam.Map(lambda line: Document(id=json.loads(line)["id"], text=json.loads(line)["text"])))
-        out = docs | "Dedup" >> MinHashDedup(**step_kwargs)
+        baseline = step_kwargs.pop("baseline", False)
+        out = docs | "Dedup" >> (_JoinOnly() if baseline else MinHashDedup(**step_kwargs))
         out["kept"] | beam.Map(lambda d: d.id) | beam.io.WriteToText(os.path.join(out_dir, "kept"))
     seconds = time.perf_counter() - t
     kept = [line.strip() for f in glob.glob(os.path.join(out_dir, "kept*")) for line in open(f)]
@@ -224,11 +239,15 @@ def _rss_tree(pid):
 def bench_scale(rows, factors):
     print("\n| scale (2 workers, multi_processing) | docs | seconds | runner peak RSS MB | largest worker peak RSS MB | tree peak RSS MB |")
     print("|---|---|---|---|---|---|")
-    for k in factors:
+    configs = [("minhash_dedup defaults (with the exact Jaccard check)", {}),
+               ("minhash_dedup FineWeb 14x8, no check", dict(num_perm=112, bands=14, rows=8, verify_jaccard=False)),
+               ("read + join by id + write only (runner baseline)", {"baseline": True})]
+    for k, (label, settings) in [(k, c) for c in configs for k in factors]:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "texts.jsonl")
             _replicate(rows, k, path)
-            cmd = [sys.executable, os.path.abspath(__file__), "--child-e2e", path, "--child-out", tmp]
+            cmd = [sys.executable, os.path.abspath(__file__), "--child-e2e", path, "--child-out", tmp,
+                   "--child-settings", json.dumps(settings)]
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             peaks, tree_peak = {}, 0
             while proc.poll() is None:
@@ -240,12 +259,11 @@ def bench_scale(rows, factors):
             out = json.loads(proc.stdout.read().strip().splitlines()[-1])
             runner = peaks.pop(proc.pid, 0)
             worker = max(peaks.values()) if peaks else 0
-            print(f"| {k}x | {out['docs']} | {out['seconds']:.1f} | {runner / 2**20:.0f} | {worker / 2**20:.0f} | "
+            print(f"| {label}, {k}x | {out['docs']} | {out['seconds']:.1f} | {runner / 2**20:.0f} | {worker / 2**20:.0f} | "
                   f"{tree_peak / 2**20:.0f} |")
 
 
 def bench_rounds(sizes):
-    import apache_beam as beam
     from apache_beam.metrics.metric import MetricsFilter
 
     from transforms.dedup.components import ConnectedComponents

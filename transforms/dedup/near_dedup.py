@@ -57,7 +57,8 @@ class BandKeysFn(beam.DoFn):
             for key in keys:
                 yield key, doc_id
             if self.with_hashes:
-                yield beam.pvalue.TaggedOutput(HASHES, (doc_id, np.unique(hashes[i]).astype(np.uint32)))
+                # bytes, not an ndarray: a primitive for Beam's coder (ndarrays go through pickle)
+                yield beam.pvalue.TaggedOutput(HASHES, (doc_id, np.unique(hashes[i]).astype("<u4").tobytes()))
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.dedup.minhash import jaccard
@@ -59,7 +60,7 @@ class JaccardEdgesFn(beam.DoFn):
             return
         for a, hashes_a in grouped["left"]:
             self.checked.inc()
-            if jaccard(hashes_a, hashes[0]) >= self.threshold:
+            if jaccard(np.frombuffer(hashes_a, "<u4"), np.frombuffer(hashes[0], "<u4")) >= self.threshold:
                 yield a, b
             else:
                 self.below.inc()
@@ -67,7 +68,8 @@ class JaccardEdgesFn(beam.DoFn):
 
 class VerifyPairs(beam.PTransform):
     """``pairs | VerifyPairs(hashes, threshold)``: candidate id pairs -> those whose exact Jaccard
-    similarity reaches ``threshold``. ``hashes`` is ``(id, sorted unique shingle hashes)``."""
+    similarity reaches ``threshold``. ``hashes`` is ``(id, sorted unique shingle hashes as
+    little-endian uint32 bytes)``."""
 
     def __init__(self, hashes, threshold: float, namespace: str):
         super().__init__()
