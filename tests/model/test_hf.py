@@ -10,7 +10,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 from model.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from model.cli import main as model_cli
 from model.config import get_config
-from model.hf import load_hf, save_hf
+from model.hf import load_hf, save_hf, to_hf_name
 from model.llama import Llama
 from pipelines.cli import main as skypile_cli
 
@@ -57,11 +57,13 @@ def test_hf_to_ours_logits_agree(tmp_path, real_ids):
         torch.testing.assert_close(ours(real_ids), hf(real_ids).logits, rtol=0, atol=ATOL)
 
 
-def test_round_trip_is_exact(tmp_path):
-    model = _random_model()
+@pytest.mark.parametrize("tie", [False, True])
+def test_round_trip_is_exact(tmp_path, tie):
+    model = _random_model(tie_embeddings=tie)
     save_hf(model, tmp_path)
     back = load_hf(tmp_path)
     assert back.config == model.config
+    assert (back.output.weight is back.tok_embeddings.weight) == tie
     for (name, a), (_, b) in zip(model.state_dict().items(), back.state_dict().items()):
         assert torch.equal(a, b), name
 
@@ -117,3 +119,20 @@ def test_cli_errors_are_clear(tmp_path, capsys, tokenizer_dir):
     assert model_cli(["init", "--config", "tiny", "--out", str(tmp_path / "o"), "--set", "vocab_size=256",
                       "--tokenizer", str(tokenizer_dir)]) == 2
     assert "vocab_size 256 is smaller" in capsys.readouterr().err
+
+
+def test_cli_export_in_bfloat16(tmp_path, real_ids):
+    model = _random_model()
+    save_checkpoint(model, tmp_path / "step_00000001.pt")
+    assert model_cli(["export", "--checkpoint", str(tmp_path / "step_00000001.pt"), "--out", str(tmp_path / "hf"),
+                      "--dtype", "bfloat16"]) == 0
+    assert json.loads((tmp_path / "hf" / "config.json").read_text())["dtype"] == "bfloat16"
+    hf = AutoModelForCausalLM.from_pretrained(tmp_path / "hf", dtype="auto").eval()
+    assert hf.dtype == torch.bfloat16
+    # The weights are exactly the float32 ones rounded to bfloat16; the logits follow them.
+    hf_weights = hf.state_dict()
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(hf_weights[to_hf_name(name)], tensor.to(torch.bfloat16)), name
+    with torch.no_grad():
+        low, reference = hf(real_ids).logits.float(), model(real_ids)
+    assert torch.corrcoef(torch.stack([low.flatten(), reference.flatten()]))[0, 1] > 0.99
