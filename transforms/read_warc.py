@@ -164,6 +164,11 @@ def read_warc(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Ve
         failed_at = None
         try:
             for record in iterator:
+                if is_warc and record.length is None:
+                    # No Content-Length (mandatory in WARC): warcio would take the rest of the file
+                    # as this record's block. Treat the header as damage and resync past it.
+                    failed_at = iterator.offset
+                    break
                 records += 1
                 last_start = iterator.offset
                 try:
@@ -176,6 +181,7 @@ def read_warc(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Ve
             failed_at = iterator.offset
         if failed_at is None:
             break
+        iterator.close()
         found = _resync(plain, last_start, failed_at)
         if records == 0 and failed_at == 0 and not found:
             break  # not an archive at all: reported below

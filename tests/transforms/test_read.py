@@ -130,6 +130,18 @@ def test_garbage_between_plain_records_is_one_corrupt_record(shared_data):
     assert kept_ids(path, broken) == kept_ids(path)
 
 
+def test_record_without_content_length_does_not_swallow_the_file(shared_data):
+    path = shared_data / "warc/commoncrawl_whirlwind/whirlwind.warc"
+    raw = path.read_bytes()
+    second = raw.index(b"WARC/1.0", 10)
+    header_end = raw.index(b"\r\n\r\n", second)
+    header = raw[second:header_end]
+    length_line = header[header.index(b"Content-Length"):].split(b"\r\n")[0] + b"\r\n"
+    broken = raw[:second] + header.replace(length_line, b"") + raw[header_end:]
+    assert outcomes(path, broken) == {"read_not_response": 2, "html": 1, "read_corrupt": 1}
+    assert kept_ids(path, broken) == kept_ids(path)
+
+
 def test_empty_and_non_archive_files(tmp_path):
     (tmp_path / "empty.warc.gz").write_bytes(b"")
     (tmp_path / "empty.jsonl").write_bytes(b"")
