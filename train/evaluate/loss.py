@@ -170,8 +170,10 @@ def score_texts(model, tokenizer, texts: Sequence[str], batch_size: int = 8,
             inputs[row, :len(inp)] = torch.tensor(inp)
             targets[row, :len(tgt)] = torch.tensor(tgt)
             mask[row, :len(inp)] = 1
+        # No mask when nothing is padded: attention can then take its causal fast path.
+        attention_mask = None if bool(mask.all()) else mask.to(device)
         with torch.no_grad():
-            logits = model(input_ids=inputs.to(device), attention_mask=mask.to(device)).logits
+            logits = model(input_ids=inputs.to(device), attention_mask=attention_mask).logits
             losses = F.cross_entropy(logits.float().transpose(1, 2), targets.to(device),
                                      ignore_index=-100, reduction="none")
         per_row = losses.double().sum(dim=1).cpu().tolist()

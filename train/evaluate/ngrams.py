@@ -10,14 +10,18 @@ document overlaps a reference set when it shares a window of ``n`` consecutive u
 overlap). One unit sequence for both scripts keeps code-switched text (Chinese with English
 terms) in one window instead of two half-empty ones.
 
-N-grams are stored as 64-bit BLAKE2b hashes: deterministic across processes (unlike ``hash()``)
-and 8 bytes each, so a benchmark's or a training shard's n-gram set stays small in memory.
+N-grams are stored as 64-bit hashes (a polynomial over per-unit BLAKE2b hashes): deterministic
+across processes (unlike ``hash()``) and 8 bytes each, so a benchmark's or a training shard's
+n-gram set stays small in memory.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable
+
+import numpy as np
 
 DEFAULT_N = 13
 
@@ -31,19 +35,30 @@ def units(text: str) -> list[str]:
     return [u.lower() for u in _UNIT_RE.findall(text)]
 
 
-def _hash(gram: Sequence[str]) -> int:
-    digest = hashlib.blake2b("\x1f".join(gram).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+# Polynomial rolling hash over per-unit hashes, mod 2^64 (odd multiplier: the 64-bit FNV prime).
+_BASE = np.uint64(0x100000001B3)
 
 
-def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> Iterator[int]:
+@functools.lru_cache(maxsize=1 << 20)
+def _unit_hash(unit: str) -> int:
+    return int.from_bytes(hashlib.blake2b(unit.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> list[int]:
     """Hashes of every window of ``n`` units in text order, repeats included (a text shorter
-    than ``n`` units has none)."""
+    than ``n`` units has none). Each unit is hashed once (BLAKE2b, cached) and the windows are
+    folded in NumPy, so a text costs n vector operations rather than one hash per window."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     seq = units(text)
-    for i in range(len(seq) - n + 1):
-        yield _hash(seq[i:i + n])
+    windows = len(seq) - n + 1
+    if windows <= 0:
+        return []
+    h = np.fromiter((_unit_hash(u) for u in seq), dtype=np.uint64, count=len(seq))
+    acc = np.zeros(windows, dtype=np.uint64)
+    for k in range(n):
+        acc = acc * _BASE + h[k:k + windows]  # wraps mod 2^64 by design
+    return acc.tolist()
 
 
 def ngram_hashes(text: str, n: int = DEFAULT_N) -> set[int]:
