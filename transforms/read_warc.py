@@ -9,7 +9,8 @@ one :class:`Document` to keep or one :class:`Drop`; damage is a drop too, so the
 - ``read_truncated``: a record whose payload ends before its ``Content-Length`` (a clipped file);
 - ``read_not_archive``: a file with no record at all (for example a path list or a ``.txt``);
 - ``read_empty_file``: a file with no bytes;
-- ``read_too_large``: a payload above ``read.max_record_bytes`` (only that many bytes are read);
+- ``read_too_large``: a payload above ``read.max_record_bytes`` (only that many bytes are read; the
+  next record is then found by its header, so a corrupted huge Content-Length loses one record);
 - ``read_not_response``, ``read_http_status``, ``read_non_html``, ``read_empty_payload``: records
   that are not HTML pages (requests, metadata, redirects, images, ...).
 """
@@ -161,7 +162,7 @@ def read_warc(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Ve
         iterator = _QuietArchiveIterator(plain, arc2warc=True)
         if is_warc:
             iterator.known_format = "warc"
-        failed_at = None
+        failed_at = skip_from = None
         try:
             for record in iterator:
                 if is_warc and record.length is None:
@@ -175,13 +176,23 @@ def read_warc(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Ve
                     verdict = record_verdict(record, warc_file, records, max_record_bytes)
                 except READ_ERRORS:
                     verdict = Drop("read_corrupt")  # a bad payload; its Content-Length still holds
-                truncated_seen |= getattr(verdict, "reason", None) == "read_truncated"
+                reason = getattr(verdict, "reason", None)
+                truncated_seen |= reason == "read_truncated"
                 yield verdict
+                if is_warc and reason == "read_too_large":
+                    # Skip an oversized block by finding the next record header rather than by
+                    # trusting its Content-Length: a corrupted length would swallow the file.
+                    skip_from = iterator.offset
+                    break
         except READ_ERRORS:
             failed_at = iterator.offset
+        iterator.close()
+        if skip_from is not None:
+            if plain.resync(skip_from + 1):
+                continue
+            break
         if failed_at is None:
             break
-        iterator.close()
         found = _resync(plain, last_start, failed_at)
         if records == 0 and failed_at == 0 and not found:
             break  # not an archive at all: reported below

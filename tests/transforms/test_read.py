@@ -142,6 +142,25 @@ def test_record_without_content_length_does_not_swallow_the_file(shared_data):
     assert kept_ids(path, broken) == kept_ids(path)
 
 
+def test_corrupted_huge_content_length_does_not_swallow_the_file(shared_data):
+    path = shared_data / "warc/dolma/sample-0000.warc.gz"
+    raw = gzip.decompress(path.read_bytes())
+    cap = 300_000  # above every record of the file, below the rest of the file after the 5th page
+    clean_ids = kept_ids(path)
+    start = [i for i in range(len(raw)) if raw.startswith(b"WARC-Type: response", i)][4]
+    at = raw.index(b"Content-Length: ", start) + len(b"Content-Length: ")
+    broken = raw[:at] + b"9999999999" + raw[raw.index(b"\r\n", at):]
+    got = outcomes(path, broken, cap=cap)
+    clean = outcomes(path, cap=cap)
+    # That record is dropped as too large; every record after it is still found.
+    assert got["read_too_large"] == clean["read_too_large"] + 1
+    assert got["html"] == clean["html"] - 1
+    assert sum(got.values()) == sum(clean.values())
+    with io.BytesIO(broken) as f:
+        ids = [v.warc_record_id for v in read_file(f, "x.warc", cap) if not isinstance(v, Drop)]
+    assert len(ids) == len(clean_ids) - 1 and set(ids) < set(clean_ids)
+
+
 def test_empty_and_non_archive_files(tmp_path):
     (tmp_path / "empty.warc.gz").write_bytes(b"")
     (tmp_path / "empty.jsonl").write_bytes(b"")
