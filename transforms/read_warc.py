@@ -9,8 +9,9 @@ one :class:`Document` to keep or one :class:`Drop`; damage is a drop too, so the
 - ``read_truncated``: a record whose payload ends before its ``Content-Length`` (a clipped file);
 - ``read_not_archive``: a file with no record at all (for example a path list or a ``.txt``);
 - ``read_empty_file``: a file with no bytes;
-- ``read_too_large``: a payload above ``read.max_record_bytes`` (only that many bytes are read; the
-  next record is then found by its header, so a corrupted huge Content-Length loses one record);
+- ``read_too_large``: a payload above ``read.max_record_bytes`` (only that many bytes are read).
+  After such a record, or one whose block runs past the end of the file, the next record is found
+  by its header: a corrupted Content-Length cannot swallow the records after it;
 - ``read_not_response``, ``read_http_status``, ``read_non_html``, ``read_empty_payload``: records
   that are not HTML pages (requests, metadata, redirects, images, ...).
 """
@@ -179,9 +180,11 @@ def read_warc(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Ve
                 reason = getattr(verdict, "reason", None)
                 truncated_seen |= reason == "read_truncated"
                 yield verdict
-                if is_warc and reason == "read_too_large":
-                    # Skip an oversized block by finding the next record header rather than by
-                    # trusting its Content-Length: a corrupted length would swallow the file.
+                if is_warc and reason in (None, "read_truncated", "read_too_large") and \
+                        getattr(record.raw_stream, "limit", 0) > 0:
+                    # An oversized block, or one that ran past the end of the file: find the next
+                    # record by its header rather than trusting the Content-Length, which, if
+                    # corrupted, would swallow the records after it.
                     skip_from = iterator.offset
                     break
         except READ_ERRORS:

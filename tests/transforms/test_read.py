@@ -161,6 +161,15 @@ def test_corrupted_huge_content_length_does_not_swallow_the_file(shared_data):
     assert len(ids) == len(clean_ids) - 1 and set(ids) < set(clean_ids)
 
 
+def test_content_length_past_the_end_of_a_small_file_keeps_the_records_after_it(shared_data):
+    path = shared_data / "warc/commoncrawl_whirlwind/whirlwind.warc"
+    raw = path.read_bytes()
+    start = raw.index(b"WARC-Type: response")
+    at = raw.index(b"Content-Length: ", start) + len(b"Content-Length: ")
+    broken = raw[:at] + b"9999999" + raw[raw.index(b"\r\n", at):]  # below the cap, past the end
+    assert outcomes(path, broken) == outcomes(path) == {"read_not_response": 3, "html": 1}
+
+
 def test_empty_and_non_archive_files(tmp_path):
     (tmp_path / "empty.warc.gz").write_bytes(b"")
     (tmp_path / "empty.jsonl").write_bytes(b"")
