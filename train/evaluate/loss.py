@@ -221,6 +221,10 @@ def evaluate_models(model_paths: Sequence[str], domains: dict[str, list[str]],
 
 
 def model_names(paths: Sequence[str]) -> list[str]:
-    """Short names (directory base names), the full path where two base names collide."""
-    bases = [os.path.basename(os.path.normpath(p)) for p in paths]
-    return [b if bases.count(b) == 1 else os.path.normpath(p) for b, p in zip(bases, paths)]
+    """The shortest trailing path parts that tell the models apart (``run_a/hf``, ``run_b/hf``)."""
+    parts = [os.path.normpath(p).split(os.sep) for p in paths]
+    for k in range(1, max(len(p) for p in parts) + 1):
+        names = ["/".join(p[-k:]) for p in parts]
+        if len(set(names)) == len(names):
+            return names
+    return [os.path.normpath(p) for p in paths]  # the same path given twice

@@ -117,3 +117,10 @@ def test_average_pools_documents(tiny_models, corpus):
 
 def test_loss_stats_empty_is_nan():
     assert math.isnan(LossStats().loss) and math.isnan(LossStats().bits_per_byte)
+
+
+def test_model_names_shortest_unique_suffix():
+    from train.evaluate.loss import model_names
+
+    assert model_names(["/r/a/hf", "/r/b/hf/"]) == ["a/hf", "b/hf"]
+    assert model_names(["/x/m1", "/y/m2"]) == ["m1", "m2"]
