@@ -28,9 +28,13 @@ def _extract(cfg: dict[str, Any]) -> beam.PTransform:
 
 
 def _langid(cfg: dict[str, Any]) -> beam.PTransform:
+    from pipelines.config import ConfigError
     from transforms.langid import LangId
 
-    return ApplyStep(LangId(**cfg))
+    try:
+        return ApplyStep(LangId(**cfg))
+    except (ValueError, FileNotFoundError) as exc:  # before launch, with the fix in the message
+        raise ConfigError(str(exc)) from exc
 
 
 def _decontaminate(cfg: dict[str, Any]) -> beam.PTransform:

