@@ -110,6 +110,12 @@ def _remove_empty_shards(output: str) -> None:
                 empty.append(m.path)
     if empty:
         FileSystems.delete(empty)
+    if FileSystems.get_scheme(output) is None:  # object stores have no empty folders to leave
+        import os
+
+        for path in {os.path.dirname(p) for p in empty}:
+            if not os.listdir(path):
+                os.rmdir(path)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -23,3 +23,14 @@ def beam_test_pipeline():
     from apache_beam.testing.test_pipeline import TestPipeline
 
     return TestPipeline(runner="FnApiRunner")
+
+
+def step_counters(result, namespace: str) -> dict[str, int]:
+    """``{counter name: committed value}`` of one Metrics namespace, summed over the steps that
+    share it (e.g. one writer per language)."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    out: dict[str, int] = {}
+    for c in result.metrics().query(MetricsFilter().with_namespace(namespace))["counters"]:
+        out[c.key.metric.name] = out.get(c.key.metric.name, 0) + c.committed
+    return out

@@ -29,11 +29,15 @@ def test_curate_real_warcs_accounts_for_every_record(tmp_path, shared_data):
     # requests, metadata, warcinfo; the 4 resource records are read and dropped as non-HTML
     assert report["dropped"]["read_not_response"] == 75
     assert report["dropped"]["read_non_html"] == 4
-    zh = pq.read_table(out / "data/zh").to_pylist()
-    en = pq.read_table(out / "data/en").to_pylist()
+    # One folder per language that kept documents: no empty shards or folders are left behind.
+    folders = {p.name: p for p in (out / "data").iterdir()}
+    assert set(folders) == {lang for lang, n in report["kept_per_language"].items() if n}
+    assert all(any(p.iterdir()) for p in folders.values())
+    rows = {lang: pq.read_table(path).to_pylist() for lang, path in folders.items()}
+    zh, en = rows.get("zh", []), rows["en"]
     assert len(zh) + len(en) == report["kept"]
     # The six Chinese pages of these excerpts are gambling/adult spam: the heuristics drop them.
-    assert en
+    assert en and not zh
     assert all(r["lang"] == "zh" for r in zh) and all(r["lang"] == "en" for r in en)
     assert all(r["id"] and r["url"] and r["warc_date"] and r["warc_record_id"] for r in zh + en)
     rejected = pq.read_table(out / "rejected").to_pylist()

@@ -4,10 +4,9 @@ from __future__ import annotations
 import apache_beam as beam
 import pyarrow as pa
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
 from transforms.langid import LangId
@@ -34,8 +33,7 @@ def test_counts_and_routes_every_document(shared_data, batch_size):
                           ("langid", "digits", "langid_low_score")]), label="Rejected")
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("langid"))["counters"]}
+    counters = step_counters(result, "langid")
     assert counters == {"kept": 3, "dropped:langid_other_language": 1, "dropped:langid_low_score": 1}
 
 

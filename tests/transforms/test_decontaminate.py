@@ -5,12 +5,11 @@ import json
 
 import apache_beam as beam
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import ConfigError, load_config
 from pipelines.steps import BUILDERS
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from train.evaluate.jsonl import read_jsonl_texts
 from train.evaluate.ngrams import units
 from transforms.apply import ApplyStep
@@ -95,8 +94,7 @@ def test_step_in_beam_counts_drops(gsm8k_test):
                 equal_to([("leak1", "contamination:gsm8k"), ("leak2", "contamination:gsm8k")]), label="Rejected")
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("decontaminate"))["counters"]}
+    counters = step_counters(result, "decontaminate")
     assert counters == {"kept": 1, "dropped:contamination:gsm8k": 2}
 
 

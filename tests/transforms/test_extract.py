@@ -7,10 +7,9 @@ import logging
 
 import apache_beam as beam
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from tests.transforms.test_charset import char_recall
 from transforms.apply import ApplyStep
 from transforms.document import Document
@@ -96,6 +95,5 @@ def test_extract_step_counts_every_verdict(shared_data):
     _ = p | beam.Create([Document(id="long", html=long_page)]) | ApplyStep(Extract(min_chars=10 ** 7))
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("extract"))["counters"]}
+    counters = step_counters(result, "extract")
     assert counters == {"dropped:extract_too_short": 1}

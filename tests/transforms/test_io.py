@@ -7,9 +7,8 @@ import json
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.metrics.metric import MetricsFilter
 
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document, parquet_schema
 from transforms.io import WriteRejected, WriteShards
 from transforms.step import Rejected
@@ -52,9 +51,7 @@ def test_shards_per_language_with_shared_schema_and_zstd(shared_data, tmp_path):
     assert all(r["warc_date"] == DATE and r["quality"] is not None for r in zh_rows)
     en_rows = pq.read_table(tmp_path / "data/en").to_pylist()
     assert all(r["quality"] is None and r["title"].startswith("PEP") for r in en_rows)
-    counters = {}
-    for c in result.metrics().query(MetricsFilter().with_namespace("output"))["counters"]:
-        counters[c.key.metric.name] = counters.get(c.key.metric.name, 0) + c.committed  # one per writer
+    counters = step_counters(result, "output")  # summed over the per-language writers
     assert counters == {"kept": 8, "lang:zh": 3, "lang:en": 4, "lang:und": 1}
 
 

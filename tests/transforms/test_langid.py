@@ -6,10 +6,9 @@ import json
 
 import apache_beam as beam
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
 from transforms.extract import Extract
@@ -97,8 +96,7 @@ def test_langid_step_counts_with_per_language_minimum(shared_data):
                 label="Rejected")
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("langid"))["counters"]}
+    counters = step_counters(result, "langid")
     assert counters == {"kept": 1, "dropped:langid_low_score": 1, "dropped:langid_other_language": 1}
 
 

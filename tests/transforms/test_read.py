@@ -11,12 +11,11 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.io import ReadInputs
 from transforms.read import read_file
 from transforms.step import Drop
@@ -223,13 +222,6 @@ def test_jsonl_and_parquet_documents(shared_data, tmp_path):
     assert outcomes(tmp_path / "bad.parquet") == {"read_corrupt": 1}
 
 
-def _counters(result, namespace):
-    got = {}
-    for c in result.metrics().query(MetricsFilter().with_namespace(namespace))["counters"]:
-        got[c.key.metric.name] = got.get(c.key.metric.name, 0) + c.committed
-    return got
-
-
 def test_read_inputs_counts_every_record_of_good_and_broken_files(shared_data, tmp_path):
     (tmp_path / "empty.warc.gz").write_bytes(b"")
     files = [str(shared_data / "warc" / n) for n in (
@@ -243,7 +235,7 @@ def test_read_inputs_counts_every_record_of_good_and_broken_files(shared_data, t
         ["read_not_response"] * 9 + ["read_truncated", "read_empty_file"]), label="Reasons")
     result = p.run()
     result.wait_until_finish()
-    assert _counters(result, "read") == {"files": 5, "records_in": 14, "kept": 3,
+    assert step_counters(result, "read") == {"files": 5, "records_in": 14, "kept": 3,
                                          "dropped:read_not_response": 9, "dropped:read_truncated": 1,
                                          "dropped:read_empty_file": 1}
 
@@ -255,4 +247,4 @@ def test_a_file_that_vanished_after_matching_is_one_counted_drop(tmp_path):
                 equal_to([("gone.warc.gz", "read_unreadable_file")]))
     result = p.run()
     result.wait_until_finish()
-    assert _counters(result, "read") == {"files": 1, "records_in": 1, "dropped:read_unreadable_file": 1}
+    assert step_counters(result, "read") == {"files": 1, "records_in": 1, "dropped:read_unreadable_file": 1}

@@ -18,7 +18,7 @@ from classifiers.lexicon import LexiconClassifier
 from pipelines.config import ConfigError
 from pipelines.steps import BUILDERS
 from tests.classifiers.fixtures import fasttext_model, lexicon_paths, surge_split, tiny_bert  # noqa: F401
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document
 from transforms.score import ScoreDocuments
 from transforms.score_models import apply_score_options
@@ -55,11 +55,6 @@ def run_scoring(p, docs, transform):
     return out["kept"] | beam.Map(lambda d: (d.id, d.extra.get("toxicity_ft"), d.extra.get("toxicity_lexicon")))
 
 
-def counters(result, namespace):
-    return {c.key.metric.name: c.committed
-            for c in result.metrics().query(MetricsFilter().with_namespace(namespace))["counters"]}
-
-
 def test_scores_equal_direct_predictions_with_exact_counters(docs, fasttext_model, shared_data):
     transform = ScoreDocuments(scorers(fasttext_model, shared_data), batch_size=4)
     assert transform.columns == {"toxicity_lexicon": pa.float32(), "toxicity_ft": pa.float32()}
@@ -67,7 +62,7 @@ def test_scores_equal_direct_predictions_with_exact_counters(docs, fasttext_mode
     assert_that(run_scoring(p, docs, transform), equal_to(expected_scores(docs, fasttext_model, shared_data)))
     result = p.run()
     result.wait_until_finish()
-    assert counters(result, "score") == {"kept": len(docs), "model_loads:toxicity_ft": 1,
+    assert step_counters(result, "score") == {"kept": len(docs), "model_loads:toxicity_ft": 1,
                                          "model_loads:toxicity_lexicon": 1}
 
 
@@ -79,7 +74,7 @@ def test_two_workers_give_the_same_scores_and_load_once_per_process(docs, fastte
     assert_that(run_scoring(p, docs, transform), equal_to(expected_scores(docs, fasttext_model, shared_data)))
     result = p.run()
     result.wait_until_finish()
-    found = counters(result, "score")
+    found = step_counters(result, "score")
     assert found["kept"] == len(docs)
     # Threads of one process share the model through Shared: exactly one load with two threads.
     assert 1 <= found["model_loads:toxicity_ft"] <= max_loads
@@ -107,7 +102,7 @@ def test_bert_runs_through_run_inference_gated_by_the_lexicon(docs, fasttext_mod
     loads = result.metrics().query(MetricsFilter().with_namespace("score_toxicity_bert")
                                    .with_name("load_model_latency_milli_secs"))["distributions"]
     assert sum(d.committed.count for d in loads) == 1
-    assert counters(result, "score_toxicity_bert")["num_inferences"] == len(docs)
+    assert step_counters(result, "score_toxicity_bert")["num_inferences"] == len(docs)
 
 
 def test_missing_and_corrupt_models_fail_before_launch(tmp_path, fasttext_model, shared_data):

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import apache_beam as beam
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document
 from transforms.score_filter import FilterOnScores, ScoreFilter
 from transforms.step import Drop
@@ -57,6 +56,5 @@ def test_pipeline_counts_every_reason_exactly():
                           ("2", "score_filter", "score_toxic_lexicon")]), label="Rejected")
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("score_filter"))["counters"]}
+    counters = step_counters(result, "score_filter")
     assert counters == {"kept": 2, "dropped:score_low_quality_ft": 2, "dropped:score_toxic_lexicon": 1}

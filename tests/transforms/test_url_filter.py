@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import apache_beam as beam
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import load_defaults
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
 from transforms.url_filter import UrlFilter, load_ut1, url_word_verdict
@@ -101,7 +100,6 @@ def test_url_filter_step_counts(ut1):
         label="Rejected")
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("url_filter"))["counters"]}
+    counters = step_counters(result, "url_filter")
     assert counters == {"kept": 2, "dropped:url_blocklist_gambling": 1, "dropped:url_hard_word": 1,
                         "dropped:url_soft_words": 1, "dropped:url_missing": 1}

@@ -5,12 +5,11 @@ from collections import Counter
 
 import apache_beam as beam
 import pytest
-from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import ConfigError, load_config
 from pipelines.steps import BUILDERS
-from tests.conftest import beam_test_pipeline
+from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
 from transforms.heuristics.step import Heuristics, count_into
@@ -119,8 +118,7 @@ def test_pipeline_counts_exactly(fomc_sentences, cwt, zh_law_paragraphs):
                 equal_to([("en_short", "gopher_short_doc"), ("zh_latin", "zh_low_han_ratio")]), label="Rejected")
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: c.committed
-                for c in result.metrics().query(MetricsFilter().with_namespace("heuristics"))["counters"]}
+    counters = step_counters(result, "heuristics")
     zh_latin_removed = make_step().cleaner.clean(cwt["dirty"][4])[1]
     expected = Counter({"kept": 2, "dropped:gopher_short_doc": 1, "dropped:zh_low_han_ratio": 1,
                         "lines_removed:boilerplate_navigation": 1, "lines_removed:boilerplate_copyright": 1})
