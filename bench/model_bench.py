@@ -14,6 +14,7 @@ over the GPU's peak dense bf16 FLOP/s (--peak-tflops, guessed from the device na
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import sys
 import time
@@ -108,6 +109,12 @@ def main(argv=None) -> int:
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
+    if importlib.util.find_spec("transformers") is None and any(v.startswith("hf") for v in variants):
+        # A GPU image may lack transformers: measure our variants rather than fail.
+        print("transformers is not installed: hf variants skipped", file=sys.stderr)
+        variants = [v for v in variants if not v.startswith("hf")]
+        if not variants:
+            parser.error("no variants left to run without transformers")
     device, dtype = torch.device(args.device), DTYPES[args.dtype]
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -141,9 +148,19 @@ def main(argv=None) -> int:
                   "tokens/CPU s", file=sys.stderr, flush=True)
     peak = peak_flops(device, args.peak_tflops)
     per_token = flops_per_token(config, args.seq_len)
-    print(f"config {args.config} ({param_count(config) / 1e6:.1f}M params), device {args.device}, dtype {args.dtype}, "
+    device_name = args.device
+    if device.type == "cuda":
+        allocated = torch.cuda.max_memory_allocated(device) / 2**30
+        against = f", MFU against {peak / 1e12:.1f} TFLOP/s" if peak else ""
+        device_name += f" ({torch.cuda.get_device_name(device)}, {allocated:.1f} GiB peak allocated{against})"
+    versions = f"torch {torch.__version__}"
+    if any(name.startswith("hf") for name in models):
+        import transformers
+
+        versions += f", transformers {transformers.__version__}"
+    print(f"config {args.config} ({param_count(config) / 1e6:.1f}M params), device {device_name}, dtype {args.dtype}, "
           f"batch {args.batch} x {args.seq_len}, {args.rounds} rounds x {args.steps} steps, "
-          f"threads {torch.get_num_threads()}, torch {torch.__version__}")
+          f"threads {torch.get_num_threads()}, {versions}")
     base = {k: statistics.median(v["hf"]) for k, v in (("wall", rates), ("cpu", cpu_rates))} if "hf" in rates else None
     header = ("| variant | tokens/s (median) | min | max | vs hf | tokens/CPU s (median) | vs hf (CPU) | warmup s |"
               + (" MFU |" if peak else ""))
