@@ -20,8 +20,7 @@ from apache_beam.metrics import Metrics
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
 from transforms.dedup.lsh import band_keys, optimal_bands_rows, star_edges
-from transforms.dedup.minhash import MinHasher, hash_shingles
-from transforms.dedup.shingles import shingles
+from transforms.dedup.minhash import MinHasher, batch_hashes, permutations, unique_hashes
 from transforms.dedup.verify import VerifyPairs, candidate_pairs
 
 NAME = "minhash_dedup"
@@ -36,29 +35,33 @@ class BandKeysFn(beam.DoFn):
     Documents without shingles (no words) are no one's candidate."""
 
     def __init__(self, num_perm: int, seed: int, bands: int, rows: int, word_ngram: int, char_ngram: int,
-                 with_hashes: bool):
+                 with_hashes: bool, scheme: str = "affine32"):
         self.num_perm, self.seed, self.bands, self.rows = num_perm, seed, bands, rows
         self.word_ngram, self.char_ngram, self.with_hashes = word_ngram, char_ngram, with_hashes
+        self.scheme = scheme
 
     def setup(self):
-        self.hasher = MinHasher(self.num_perm, self.seed)
+        self.hasher = MinHasher(self.num_perm, self.seed, self.scheme)
         self.no_shingles = Metrics.counter(NAME, "docs_without_shingles")
 
     def process(self, docs):
-        hashes = [hash_shingles(shingles(d.text, d.lang, self.word_ngram, self.char_ngram)) for d in docs]
-        keep = [i for i, h in enumerate(hashes) if len(h)]
+        # each shingle hashed once, for both the signature and the Jaccard check's hash set
+        hashes, offsets = batch_hashes([d.text for d in docs], [d.lang for d in docs], self.word_ngram,
+                                       self.char_ngram)
+        keep = np.flatnonzero(np.diff(offsets))
         if len(keep) < len(docs):
             self.no_shingles.inc(len(docs) - len(keep))
-        if not keep:
+        if not len(keep):
             return
-        sigs = self.hasher.signatures([hashes[i] for i in keep])
+        sigs = self.hasher.flat(hashes, offsets)[keep]
+        uniques = unique_hashes(hashes, offsets) if self.with_hashes else None
         for i, keys in zip(keep, band_keys(sigs, self.bands, self.rows)):
             doc_id = docs[i].id
             for key in keys:
                 yield key, doc_id
-            if self.with_hashes:
+            if uniques is not None:
                 # bytes, not an ndarray: a primitive for Beam's coder (ndarrays go through pickle)
-                yield beam.pvalue.TaggedOutput(HASHES, (doc_id, np.unique(hashes[i]).astype("<u4").tobytes()))
+                yield beam.pvalue.TaggedOutput(HASHES, (doc_id, uniques[i].astype("<u4").tobytes()))
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
@@ -86,14 +89,18 @@ class MinHashDedup(beam.PTransform):
     ``num_perm=112, bands=14, rows=8, verify_jaccard=False``. Defaults as in defaults.yaml.
     ``verify_jaccard`` keeps only candidate pairs whose exact shingle Jaccard similarity reaches
     ``threshold`` (:mod:`.verify`; each document's shingle hashes cross two extra shuffles).
+    ``scheme``: datasketch's permutation scheme, ``affine32`` (its default) or ``legacy`` (the
+    sketches of datasketch < 2.0); signatures are bit-identical to datasketch's (:mod:`.minhash`).
     """
 
     columns = {SIZE_COLUMN: pa.int32(), CLUSTER_COLUMN: pa.string()}
 
     def __init__(self, num_perm: int = 128, seed: int = 1, threshold: float = 0.8, bands: int = 0,
                  rows: int = 0, false_negative_weight: float = 0.98, word_ngram: int = 5, char_ngram: int = 5,
-                 verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256):
+                 verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256,
+                 scheme: str = "affine32"):
         super().__init__()
+        permutations(num_perm, seed, scheme)  # a bad scheme or num_perm fails before launch
         if not bands or not rows:
             bands, rows = optimal_bands_rows(threshold, num_perm, 1.0 - false_negative_weight,
                                              false_negative_weight)
@@ -103,12 +110,14 @@ class MinHashDedup(beam.PTransform):
         self.threshold, self.verify_jaccard = threshold, verify_jaccard
         self.word_ngram, self.char_ngram = word_ngram, char_ngram
         self.max_rounds, self.batch_size = max_rounds, batch_size
+        self.scheme = scheme
 
     def expand(self, docs):
         keys = (docs
                 | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                 | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
-                                                      self.word_ngram, self.char_ngram, self.verify_jaccard)
+                                                      self.word_ngram, self.char_ngram, self.verify_jaccard,
+                                                      self.scheme)
                                            ).with_outputs(HASHES, main="keys"))
         edges = (keys.keys
                  | "Buckets" >> beam.GroupByKey()

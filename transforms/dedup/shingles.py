@@ -37,6 +37,15 @@ def units(text: str, by_char: bool) -> list[str]:
     return _WORD.findall(lowered)
 
 
+def joined_units(text: str, by_char: bool) -> str:
+    """The units as one string: words joined by one space, characters with no separator. Every
+    shingle is a substring of it (the fast path hashes those slices of its UTF-8 bytes in place)."""
+    lowered = text.lower()
+    if by_char:
+        return _NON_WORD.sub("", lowered)
+    return " ".join(_WORD.findall(lowered))
+
+
 def shingles(text: str, lang: str | None = None, word_ngram: int = 5, char_ngram: int = 5) -> set[str]:
     """The set of n-gram shingles of ``text``. A text shorter than n units is one shingle (so two
     identical short texts still match); a text with no units has no shingles."""

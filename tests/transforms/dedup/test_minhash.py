@@ -1,11 +1,14 @@
 """Shingles, signatures (bit-identical to datasketch) and LSH banding, as pure functions."""
+import hashlib
+
 import numpy as np
 import pytest
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 from transforms.dedup.lsh import band_keys, candidate_probability, optimal_bands_rows, star_edges
-from transforms.dedup.minhash import MinHasher, hash_shingles, jaccard
+from transforms.dedup.minhash import (MAX_HASH, MinHasher, batch_hashes, hash_shingles, jaccard, permutations,
+                                      unique_hashes)
 from transforms.dedup.shingles import shingles, uses_characters
 from transforms.dedup.verify import candidate_pairs
 
@@ -25,37 +28,85 @@ def test_english_gets_word_and_chinese_character_shingles(shared_data):
     assert shingles("  ...  ") == set()
 
 
-@pytest.mark.parametrize("num_perm,seed", [(128, 1), (112, 42)])
-def test_signatures_match_datasketch_bit_for_bit(shared_data, num_perm, seed):
-    docs = texts(shared_data, EN, 6) + texts(shared_data, ZH, 6) + ["tiny"]
-    sets = [shingles(t) for t in docs]
-    hashes = [hash_shingles(s) for s in sets]
-    ours = MinHasher(num_perm, seed).signatures(hashes)
-    np.testing.assert_array_equal(MinHasher(num_perm, seed).signatures_numpy(hashes), ours)  # both paths
-    for row, shingle_set in zip(ours, sets):
-        m = MinHash(num_perm=num_perm, seed=seed, scheme="legacy")
+# Edge cases next to the real texts: shorter than n units, no units, multi-byte and emoji text,
+# and long words, whose shingles run past one SHA-1 block (55 bytes) or two (119).
+EDGE_TEXTS = ["tiny", "Hello, World", "", "  ...  ", "中文", "Ünïcödé 😀 naïve café, 東京 and ß straße 🎉🎉 ok fine",
+              " ".join("w" * k + "é" * (k % 3) for k in range(20, 90, 3)), "x" * 300 + " " + "y" * 64,
+              "😀" * 40]
+
+
+def sketch_batch(docs, langs, num_perm, seed, scheme, use_numba=True):
+    hashes, offsets = batch_hashes(docs, langs, use_numba=use_numba)
+    hasher = MinHasher(num_perm, seed, scheme)
+    return (hasher.flat if use_numba else hasher.flat_numpy)(hashes, offsets), unique_hashes(hashes, offsets)
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (112, 42), (7, 0)])
+def test_signatures_match_datasketch_bit_for_bit(shared_data, scheme, num_perm, seed):
+    en, zh = texts(shared_data, EN, 6), texts(shared_data, ZH, 6)
+    docs = en + zh + EDGE_TEXTS + [en[0], zh[0]]
+    langs = [None] * (len(docs) - 2) + ["ja", "en"]  # a language tag overrides the CJK share
+    ours, uniques = sketch_batch(docs, langs, num_perm, seed, scheme)
+    fallback, fallback_uniques = sketch_batch(docs, langs, num_perm, seed, scheme, use_numba=False)
+    np.testing.assert_array_equal(fallback, ours)  # Numba and hashlib + NumPy paths agree
+    sets = [shingles(t, lang) for t, lang in zip(docs, langs)]
+    assert max(len(s.encode("utf-8")) for shingle_set in sets for s in shingle_set) > 128  # 3+ SHA-1 blocks
+    for row, shingle_set, unique, fallback_unique in zip(ours, sets, uniques, fallback_uniques):
+        m = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
         m.update_batch([s.encode("utf-8") for s in shingle_set])
+        assert row.dtype == m.hashvalues.dtype
         np.testing.assert_array_equal(row, m.hashvalues)
-    # one document alone, and a batch longer than the permutation chunk, give the same rows
-    np.testing.assert_array_equal(MinHasher(num_perm, seed).signature(hash_shingles(sets[3])), ours[3])
+        expected = np.unique(hash_shingles(shingle_set))
+        np.testing.assert_array_equal(unique, expected)
+        np.testing.assert_array_equal(fallback_unique, expected)
+    assert not len(uniques[EDGE_TEXTS.index("") + 12]) and (ours[EDGE_TEXTS.index("") + 12] == MAX_HASH).all()
+    # one document alone, and a document longer than the NumPy permutation chunk, give the same rows
+    hasher = MinHasher(num_perm, seed, scheme)
+    np.testing.assert_array_equal(hasher.signature(hash_shingles(sets[3])), ours[3])
     big = np.concatenate([hash_shingles(s) for s in sets])
-    m = MinHash(num_perm=num_perm, seed=seed, scheme="legacy")
+    m = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
     m.update_batch([s.encode("utf-8") for shingle_set in sets for s in shingle_set])
-    np.testing.assert_array_equal(MinHasher(num_perm, seed).signature(big), m.hashvalues)
-    np.testing.assert_array_equal(MinHasher(num_perm, seed).signatures_numpy([big])[0], m.hashvalues)
+    np.testing.assert_array_equal(hasher.signature(big), m.hashvalues)
+    np.testing.assert_array_equal(hasher.signatures_numpy([big])[0], m.hashvalues)
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+def test_permutations_are_datasketchs(scheme):
+    a, b = permutations(64, 3, scheme)
+    np.testing.assert_array_equal(np.stack([a, b]), MinHash(num_perm=64, seed=3, scheme=scheme).permutations)
+    with pytest.raises(ValueError, match="scheme"):
+        permutations(64, 3, "affine64")
+
+
+def test_sha1_kernel_matches_hashlib_across_block_boundaries():
+    from transforms.dedup.minhash_kernel import sha1_32
+
+    data = ("ab😀é" * 80).encode("utf-8")
+    w = np.empty(80, dtype=np.uint32)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    # 55 bytes is the most one block holds; 64 leaves the padding a block of its own
+    for start, length in [(0, 0), (1, 1), (0, 55), (3, 56), (0, 63), (2, 64), (0, 65), (5, 119), (0, 120),
+                          (7, 128), (0, 300)]:
+        assert sha1_32(buf, start, length, w) == _raw_sha1(data[start:start + length])
+
+
+def _raw_sha1(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
 def test_fused_kernel_is_in_use():
-    from transforms.dedup.minhash import _fused_kernel
+    from transforms.dedup.minhash import _kernels
 
-    assert _fused_kernel() is not None  # numba is a core dependency (setup.py)
+    assert _kernels() is not None  # numba is a core dependency (setup.py)
 
 
 def test_signature_similarity_tracks_jaccard(shared_data):
     text = texts(shared_data, EN, 1)[0]
     a, b = hash_shingles(shingles(text)), hash_shingles(shingles(edit_words(text, 40)))
-    sa, sb = MinHasher(256, 1).signatures([a, b])
-    assert abs((sa == sb).mean() - jaccard(a, b)) < 0.08
+    for scheme in ("affine32", "legacy"):
+        sa, sb = MinHasher(256, 1, scheme).signatures([a, b])
+        assert abs((sa == sb).mean() - jaccard(a, b)) < 0.08
     assert jaccard(a, a) == 1.0
 
 
