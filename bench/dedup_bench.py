@@ -12,10 +12,11 @@ Sections (``--only signatures,e2e,scale,rounds``):
               ``peer_minhash.py`` (datasketch + LSH + union-find, datatrove's 4 stages, text-dedup),
               each engine in its own process and venv; CPU seconds of each process from the OS (robust
               on a busy machine), dups_missed / clusters_lost against the kit's ground truth.
-  scale       peak RSS of the runner process and of the largest worker process with 2 workers
-              (multi_processing) as the input grows 1x, 2x, 4x (replicas get distinct words, so the
-              duplicate structure is the same in every replica), then the same for a pipeline that
-              only joins the documents by id (what the local runner itself costs).
+  scale       peak RSS of the runner process and of the largest worker process (multi_processing)
+              as the input grows 1x, 2x, 4x (replicas get distinct words, so the duplicate structure
+              is the same in every replica), with 2 workers and with 2 workers per 1x (the same
+              input per worker, as on a runner that adds workers with the input), against a
+              pipeline that only joins the documents by id (what the local runner itself costs).
   rounds      component rounds and seconds of ConnectedComponents on long shuffled chains.
 
 Texts: ``$PEERBENCH_ROOT/data/texts.jsonl`` (``peer_extract.py --method trafilatura --save-texts``).
@@ -246,31 +247,45 @@ def _rss_tree(pid):
     return out
 
 
-def bench_scale(rows, factors):
-    print("\n| scale (2 workers, multi_processing) | docs | seconds | runner peak RSS MB | largest worker peak RSS MB | tree peak RSS MB |")
-    print("|---|---|---|---|---|---|")
-    configs = [("minhash_dedup defaults (with the exact Jaccard check)", {}),
-               ("minhash_dedup FineWeb 14x8, no check", dict(num_perm=112, bands=14, rows=8, verify_jaccard=False)),
-               ("read + join by id + write only (runner baseline)", {"baseline": True})]
-    for k, (label, settings) in [(k, c) for c in configs for k in factors]:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "texts.jsonl")
-            _replicate(rows, k, path)
-            cmd = [sys.executable, os.path.abspath(__file__), "--child-e2e", path, "--child-out", tmp,
-                   "--child-settings", json.dumps(settings)]
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-            peaks, tree_peak = {}, 0
-            while proc.poll() is None:
-                sizes = _rss_tree(proc.pid)
-                tree_peak = max(tree_peak, sum(sizes.values()))
-                for p, rss in sizes.items():
-                    peaks[p] = max(peaks.get(p, 0), rss)
-                time.sleep(0.1)
-            out = json.loads(proc.stdout.read().strip().splitlines()[-1])
-            runner = peaks.pop(proc.pid, 0)
-            worker = max(peaks.values()) if peaks else 0
-            print(f"| {label}, {k}x | {out['docs']} | {out['seconds']:.1f} | {runner / 2**20:.0f} | {worker / 2**20:.0f} | "
-                  f"{tree_peak / 2**20:.0f} |")
+def _peak_rss(cmd):
+    """Runs ``cmd``; returns (its last stdout line as JSON, runner peak RSS, largest worker peak RSS)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    peaks = {}
+    while proc.poll() is None:
+        for p, rss in _rss_tree(proc.pid).items():
+            peaks[p] = max(peaks.get(p, 0), rss)
+        time.sleep(0.1)
+    out = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    runner = peaks.pop(proc.pid, 0)
+    return out, runner, max(peaks.values()) if peaks else 0
+
+
+SCALE_CONFIGS = [("minhash_dedup defaults (exact Jaccard check)", {}),
+                 ("minhash_dedup FineWeb 14x8, no check", dict(num_perm=112, bands=14, rows=8, verify_jaccard=False)),
+                 ("read + join by id + write only (runner baseline)", {"baseline": True})]
+
+
+def bench_scale(rows, factors, workers):
+    """Peak RSS per worker process as the input grows, with ``workers`` worker processes, or with
+    ``2 x factor`` workers when ``workers`` is 0 (the input per worker stays the same)."""
+    mode = "2 workers per 1x" if workers == 0 else f"{workers} workers"
+    print(f"\n| scale ({mode}, multi_processing) | docs | workers | seconds | runner peak RSS MB | "
+          f"largest worker peak RSS MB | worker vs baseline MB |")
+    print("|---|---|---|---|---|---|---|")
+    baseline = {}
+    for label, settings in reversed(SCALE_CONFIGS):  # the baseline first: the others are compared with it
+        for k in factors:
+            n_workers = workers or 2 * k
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "texts.jsonl")
+                _replicate(rows, k, path)
+                out, runner, worker = _peak_rss(
+                    [sys.executable, os.path.abspath(__file__), "--child-e2e", path, "--child-out", tmp,
+                     "--child-settings", json.dumps(settings), "--child-workers", str(n_workers)])
+            if settings.get("baseline"):
+                baseline[k] = worker
+            print(f"| {label}, {k}x | {out['docs']} | {n_workers} | {out['seconds']:.1f} | {runner / 2**20:.0f} | "
+                  f"{worker / 2**20:.0f} | {(worker - baseline[k]) / 2**20:+.0f} |", flush=True)
 
 
 def bench_rounds(sizes):
@@ -307,6 +322,7 @@ def main() -> int:
     ap.add_argument("--texts", default=TEXTS)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--scale", default="1,2,4")
+    ap.add_argument("--scale-workers", default="2,0", help="worker counts for the scale section; 0: 2 per 1x")
     ap.add_argument("--chains", default="1000,10000,100000")
     ap.add_argument("--child-e2e", help=argparse.SUPPRESS)
     ap.add_argument("--child-out", help=argparse.SUPPRESS)
@@ -332,7 +348,8 @@ def main() -> int:
     if "e2e" in only:
         bench_e2e(rows, a.texts, a.repeat)
     if "scale" in only:
-        bench_scale(rows, [int(k) for k in a.scale.split(",")])
+        for workers in (int(w) for w in a.scale_workers.split(",")):
+            bench_scale(rows, [int(k) for k in a.scale.split(",")], workers)
     if "rounds" in only:
         bench_rounds([int(n) for n in a.chains.split(",")])
     return 0

@@ -10,7 +10,7 @@ and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -118,7 +118,7 @@ class MinHashDedup(beam.PTransform):
                 | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
                                                       self.word_ngram, self.char_ngram, self.verify_jaccard,
                                                       self.scheme)
-                                           ).with_outputs(HASHES, main="keys"))
+                                           ).with_output_types(Tuple[bytes, Any]).with_outputs(HASHES, main="keys"))
         edges = (keys.keys
                  | "Buckets" >> beam.GroupByKey()
                  | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard))

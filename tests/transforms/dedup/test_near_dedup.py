@@ -82,3 +82,16 @@ def test_jaccard_check_rejects_candidates_below_threshold(shared_data):
     assert dropped == {"d": "near_duplicate"}
     assert counters[("minhash_dedup", "candidate_pairs_checked")] == 2
     assert counters[("minhash_dedup", "candidates_below_threshold")] == 1
+
+
+def test_builds_on_typed_documents():
+    """Documents typed as such (as a reader's Map gives them) pass Beam's pipeline-construction
+    type check at every shuffle, with and without the Jaccard check."""
+    import apache_beam as beam
+
+    from transforms.document import Document
+
+    for verify in (True, False):
+        p = beam.Pipeline(runner="FnApiRunner")
+        docs = p | beam.Create(["a b c d e f"]) | beam.Map(lambda t: Document(id=t, text=t))
+        docs | MinHashDedup(verify_jaccard=verify)  # construction type-checks; nothing runs
