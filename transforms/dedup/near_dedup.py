@@ -27,6 +27,8 @@ NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
 CLUSTER_COLUMN = "minhash_cluster_id"
 HASHES = "hashes"
+# name -> (num_perm, bands, rows, verify_jaccard)
+PRESETS = {"fineweb": (112, 14, 8, False)}
 
 
 class BandKeysFn(beam.DoFn):
@@ -85,8 +87,9 @@ class MinHashDedup(beam.PTransform):
     """``docs -> {"kept", "rejected"}`` with one document per near-duplicate cluster.
 
     ``bands``/``rows`` of 0 derive them from ``threshold`` with datasketch's optimal-parameter
-    routine (false negatives weighted ``false_negative_weight``); FineWeb's preset is
-    ``num_perm=112, bands=14, rows=8, verify_jaccard=False``. Defaults as in defaults.yaml.
+    routine (false negatives weighted ``false_negative_weight``). ``preset="fineweb"`` sets
+    FineWeb's ``num_perm=112, bands=14, rows=8, verify_jaccard=False`` (datatrove's MinhashConfig)
+    over whatever those four are given as. Defaults as in defaults.yaml.
     ``verify_jaccard`` keeps only candidate pairs whose exact shingle Jaccard similarity reaches
     ``threshold`` (:mod:`.verify`; each document's shingle hashes cross two extra shuffles).
     ``scheme``: datasketch's permutation scheme, ``affine32`` (its default) or ``legacy`` (the
@@ -98,8 +101,12 @@ class MinHashDedup(beam.PTransform):
     def __init__(self, num_perm: int = 128, seed: int = 1, threshold: float = 0.8, bands: int = 0,
                  rows: int = 0, false_negative_weight: float = 0.98, word_ngram: int = 5, char_ngram: int = 5,
                  verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256,
-                 scheme: str = "affine32"):
+                 scheme: str = "affine32", preset: str | None = None):
         super().__init__()
+        if preset:
+            if preset not in PRESETS:
+                raise ValueError(f"unknown minhash_dedup preset {preset!r}; known: {', '.join(PRESETS)}")
+            num_perm, bands, rows, verify_jaccard = PRESETS[preset]
         permutations(num_perm, seed, scheme)  # a bad scheme or num_perm fails before launch
         if not bands or not rows:
             bands, rows = optimal_bands_rows(threshold, num_perm, 1.0 - false_negative_weight,

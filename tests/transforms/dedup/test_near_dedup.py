@@ -50,6 +50,10 @@ def test_bands_rows_from_threshold_and_bad_settings():
     assert (step.bands, step.rows) == (9, 13)  # datasketch's MinHashLSH(0.8) choice
     with pytest.raises(ValueError):
         MinHashDedup(num_perm=64, bands=14, rows=8)
+    fineweb = MinHashDedup(preset="fineweb", num_perm=64)  # the preset wins over its four settings
+    assert (fineweb.num_perm, fineweb.bands, fineweb.rows, fineweb.verify_jaccard) == (112, 14, 8, False)
+    with pytest.raises(ValueError, match="fineweb"):
+        MinHashDedup(preset="c4")
 
 
 def test_same_survivors_with_two_workers(shared_data):
