@@ -1,9 +1,12 @@
 """Exact Jaccard check of LSH candidate pairs, joined by id so shingles cross the shuffle once.
 
 Carrying each document's shingle hashes into every band bucket would ship them ``bands`` times;
-instead the buckets yield id pairs only, the pairs are made distinct, and two CoGroupByKeys bring
-each side's hashes to the pair: every document's hashes are shuffled twice, plus once per
-candidate pair it is in. Pairs below the threshold are counted and dropped.
+instead the buckets yield id pairs only, the pairs are made distinct, one CoGroupByKey brings each
+document its hashes and its links, and one GroupByKey on the larger id brings both sides of every
+pair together: a document's hashes cross that shuffle once per pair it is the smaller id of, plus
+once for itself. (The second shuffle's input is made in one stage, so no Flatten stage passes the
+hashes through the runner once more, as a second CoGroupByKey would.) Pairs below the threshold are
+counted and dropped.
 """
 from __future__ import annotations
 
@@ -32,18 +35,33 @@ def candidate_pairs(members: Iterable[str], max_all_pairs: int = MAX_ALL_PAIRS_B
             yield ids[0], b
 
 
-def _send_left_hashes(element):
-    """``(a, {"hashes": [h_a], "pairs": [b, ...]})`` -> ``(b, (a, h_a))`` per pair."""
-    a, grouped = element
+def _links(pair):
+    """``(a, b)`` -> ``(a, b)`` as an outgoing link of ``a`` and ``(b, None)`` as a mark that ``b``
+    receives at least one: ``b`` then sends its own hashes to itself, once."""
+    a, b = pair
+    yield a, b
+    yield b, None
+
+
+def _send_hashes(element):
+    """``(x, {"hashes": [h_x], "links": [...]})`` -> ``(b, (x, h_x))`` per outgoing link and
+    ``(x, (None, h_x))`` once when ``x`` is on the receiving end of a link."""
+    x, grouped = element
     hashes = list(grouped["hashes"])
     if not hashes:
         return
-    for b in grouped["pairs"]:
-        yield b, (a, hashes[0])
+    receives = False
+    for b in grouped["links"]:
+        if b is None:
+            receives = True
+        else:
+            yield b, (x, hashes[0])
+    if receives:
+        yield x, (None, hashes[0])
 
 
 class JaccardEdgesFn(beam.DoFn):
-    """``(b, {"hashes": [h_b], "left": [(a, h_a), ...]})`` -> ``(a, b)`` where J >= threshold."""
+    """``(b, [(None, h_b), (a, h_a), ...])`` -> ``(a, b)`` where J >= threshold."""
 
     def __init__(self, threshold: float, namespace: str):
         self.threshold = threshold
@@ -54,13 +72,17 @@ class JaccardEdgesFn(beam.DoFn):
         self.checked = Metrics.counter(self.namespace, "candidate_pairs_checked")
 
     def process(self, element):
-        b, grouped = element
-        hashes = list(grouped["hashes"])
-        if not hashes:
-            return
-        for a, hashes_a in grouped["left"]:
+        b, values = element
+        values = list(values)  # one document's candidates: bounded by its buckets' sizes
+        own = next((h for a, h in values if a is None), None)
+        if own is None:  # cannot happen: every id in a pair has hashes; never guess
+            raise ValueError(f"document {b}: candidate pairs but no shingle hashes")
+        hashes_b = np.frombuffer(own, "<u4")
+        for a, hashes_a in values:
+            if a is None:
+                continue
             self.checked.inc()
-            if jaccard(np.frombuffer(hashes_a, "<u4"), np.frombuffer(hashes[0], "<u4")) >= self.threshold:
+            if jaccard(np.frombuffer(hashes_a, "<u4"), hashes_b) >= self.threshold:
                 yield a, b
             else:
                 self.below.inc()
@@ -76,10 +98,9 @@ class VerifyPairs(beam.PTransform):
         self.hashes, self.threshold, self.namespace = hashes, threshold, namespace
 
     def expand(self, pairs):
-        distinct = pairs | "DistinctPairs" >> beam.Distinct()
-        left = ({"hashes": self.hashes, "pairs": distinct}
-                | "JoinLeft" >> beam.CoGroupByKey()
-                | "SendLeft" >> beam.FlatMap(_send_left_hashes))
-        return ({"hashes": self.hashes, "left": left}
-                | "JoinRight" >> beam.CoGroupByKey()
+        links = pairs | "DistinctPairs" >> beam.Distinct() | "Links" >> beam.FlatMap(_links)
+        return ({"hashes": self.hashes, "links": links}
+                | "JoinHashes" >> beam.CoGroupByKey()
+                | "SendHashes" >> beam.FlatMap(_send_hashes)
+                | "ByReceiver" >> beam.GroupByKey()
                 | "Check" >> beam.ParDo(JaccardEdgesFn(self.threshold, self.namespace)))
