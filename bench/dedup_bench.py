@@ -217,13 +217,27 @@ def bench_e2e(rows, path, repeat):
               f"{r['cpu'] / ours_cpu:.2f}x | {r.get('dups_missed')} | {r.get('clusters_lost')} | {r.get('ideal_kept')} |")
 
 
+def _shift_han(text, j):
+    """Every CJK unified ideograph moved by ``j * 2000`` code points inside its block: a bijection,
+    so a replica keeps its own duplicate structure while sharing no character shingle with another."""
+    lo, size = 0x4E00, 0x9FFF - 0x4E00 + 1
+    return "".join(chr(lo + (ord(c) - lo + 2000 * j) % size) if lo <= ord(c) < lo + size else c for c in text)
+
+
 def _replicate(rows, k, path):
-    """``k`` replicas of the texts; replica j > 0 suffixes every word with ``~j`` so its shingles are
-    its own while the duplicate structure inside it stays the same."""
+    """``k`` replicas of the texts; in replica j > 0 every word gets the suffix ``~j`` (a token of
+    its own) and, in texts shingled by characters, every Han character is shifted, so no replica
+    shares shingles with another while the duplicate structure inside each stays the same."""
+    from transforms.dedup.shingles import uses_characters
+
     with open(path, "w", encoding="utf-8") as f:
         for j in range(k):
             for r in rows:
-                text = r["text"] if j == 0 else " ".join(w + f"~{j}" for w in r["text"].split(" "))
+                text = r["text"]
+                if j and uses_characters(text, None):
+                    text = _shift_han(text, j)
+                elif j:
+                    text = " ".join(w + f"~{j}" for w in text.split(" "))
                 f.write(json.dumps({"id": f"{r['id']}#{j}", "text": text}, ensure_ascii=False) + "\n")
 
 
