@@ -35,16 +35,26 @@ def group_decisions(copies: Iterable[tuple[float, str]], duplicate: Decision,
                     count_column: str | None = None) -> Iterator[tuple[str, Decision]]:
     """Decisions for one group of copies ``(rank, id)``: the highest rank survives, ties to the
     smallest id (so the survivor never depends on arrival order); the others get ``duplicate``.
-    With ``count_column`` the survivor records the group size there."""
-    copies = list(copies)
-    if len(copies) < 2:
+    With ``count_column`` the survivor records the group size there.
+
+    Two passes over ``copies`` and nothing kept between them: a GroupByKey's values can be iterated
+    again (runners page large groups in lazily), so a group of a million copies of one boilerplate
+    page costs no memory here. A one-shot iterator is copied to a list first."""
+    if iter(copies) is copies:
+        copies = list(copies)
+    best, size = None, 0
+    for rank, doc_id in copies:
+        size += 1
+        if best is None or (-rank, doc_id) < best:
+            best = (-rank, doc_id)
+    if size < 2:
         return
-    keep = min(copies, key=lambda c: (-c[0], c[1]))[1]
+    keep = best[1]
     for _, doc_id in copies:
         if doc_id != keep:
             yield doc_id, duplicate
     if count_column:
-        yield keep, Decision(values=((count_column, len(copies)),))
+        yield keep, Decision(values=((count_column, size),))
 
 
 class DecisionStep(Step):

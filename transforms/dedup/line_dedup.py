@@ -78,11 +78,21 @@ class CountRemovedLinesFn(beam.DoFn):
 
 def _removals(max_docs: int):
     def removals(element) -> Iterable[tuple[str, bytes]]:
+        """``(line hash, ids)`` -> ``(id, line hash)`` for every id but the smallest when more than
+        ``max_docs`` documents have the line. Two passes over the group and nothing kept: a line
+        of boilerplate may be in millions of documents (each id comes once: ``line_keys``)."""
         h, ids = element
-        ids = sorted(set(ids))
-        if len(ids) > max_docs:
-            for doc_id in ids[1:]:
-                yield doc_id, h
+        if iter(ids) is ids:  # a one-shot iterator cannot be read twice
+            ids = list(ids)
+        smallest, count = None, 0
+        for doc_id in ids:
+            count += 1
+            if smallest is None or doc_id < smallest:
+                smallest = doc_id
+        if count > max_docs:
+            for doc_id in ids:
+                if doc_id != smallest:
+                    yield doc_id, h
     return removals
 
 

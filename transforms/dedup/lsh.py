@@ -57,7 +57,12 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> list[list[bytes]
 
 
 def star_edges(members: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """Edges joining every member of a bucket to its smallest id: k - 1 edges, not k^2."""
-    ids = sorted(set(members))
-    for other in ids[1:]:
-        yield other, ids[0]
+    """Edges joining every member of a bucket to its smallest id: k - 1 edges, not k^2. Two passes
+    over the bucket and nothing kept, so a bucket of a million template pages costs no memory
+    (each id is in a bucket once: one key per band); a one-shot iterator is copied first."""
+    if iter(members) is members:
+        members = list(members)
+    smallest = min(members, default=None)
+    for other in members:
+        if other != smallest:
+            yield other, smallest

@@ -10,12 +10,14 @@ counted and dropped.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Iterator
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
+from transforms.dedup.lsh import star_edges
 from transforms.dedup.minhash import jaccard
 
 # Buckets up to this size yield all their pairs; larger ones (templates shared by many pages) yield
@@ -24,15 +26,19 @@ MAX_ALL_PAIRS_BUCKET = 50
 
 
 def candidate_pairs(members: Iterable[str], max_all_pairs: int = MAX_ALL_PAIRS_BUCKET) -> Iterator[tuple[str, str]]:
-    """``(smaller id, larger id)`` pairs of one bucket: all of them for a small bucket, else a star."""
-    ids = sorted(set(members))
-    if len(ids) <= max_all_pairs:
+    """``(smaller id, larger id)`` pairs of one bucket: all of them for a small bucket, else a star
+    on the smallest id, streamed (:func:`.lsh.star_edges`) so a huge bucket is never held."""
+    if iter(members) is members:
+        members = list(members)
+    small = list(itertools.islice(members, max_all_pairs + 1))
+    if len(small) <= max_all_pairs:
+        ids = sorted(set(small))
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
                 yield a, b
     else:
-        for b in ids[1:]:
-            yield ids[0], b
+        for b, a in star_edges(members):
+            yield a, b
 
 
 def _links(pair):

@@ -48,3 +48,14 @@ def test_url_dedup_keeps_latest_capture(shared_data):
     assert dropped == {"a": "url_duplicate", "c": "url_duplicate", "f": "url_duplicate"}
     assert counters[("url_dedup", "dropped:url_duplicate")] == 3
     assert counters[("url_dedup", "kept")] == 3
+
+
+def test_group_decisions_two_passes_over_lists_and_one_over_iterators():
+    from transforms.dedup.decisions import Decision, group_decisions
+
+    dup = Decision(drop="exact_duplicate")
+    copies = [(0.5, "d"), (0.9, "c"), (0.9, "b"), (float("-inf"), "a")]  # best rank wins, then smallest id
+    expected = [("d", dup), ("c", dup), ("a", dup), ("b", Decision(values=(("n", 4),)))]
+    assert list(group_decisions(copies, dup, "n")) == expected
+    assert list(group_decisions(iter(copies), dup, "n")) == expected  # a one-shot iterator is copied first
+    assert list(group_decisions([(1.0, "x")], dup, "n")) == []  # a unique text decides nothing

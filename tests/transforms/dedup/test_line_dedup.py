@@ -32,3 +32,12 @@ def test_lines_in_few_documents_stay_with_a_higher_limit(shared_data):
     docs = [doc("a", "shared line here\n" + body), doc("b", "shared line here\nother text")]
     kept, dropped, _, _ = run_step(LineDedup(max_docs=2), docs)
     assert not dropped and kept["b"][0] == "shared line here\nother text"
+
+
+def test_removals_read_a_group_twice_or_copy_a_one_shot_iterator():
+    from transforms.dedup.line_dedup import _removals
+
+    ids = ["d3", "d1", "d2"]
+    for group in (ids, iter(ids)):
+        assert sorted(_removals(2)((b"h", group))) == [("d2", b"h"), ("d3", b"h")]
+    assert list(_removals(3)((b"h", ids))) == []  # in max_docs documents or fewer: kept everywhere

@@ -134,3 +134,6 @@ def test_bucket_edges():
     assert sorted(candidate_pairs(["c", "a", "b", "a"])) == [("a", "b"), ("a", "c"), ("b", "c")]
     big = [f"d{i:03d}" for i in range(60)]
     assert sorted(candidate_pairs(big, max_all_pairs=50)) == [("d000", b) for b in big[1:]]
+    # a big bucket is read twice (smallest id, then edges); a one-shot iterator is copied first
+    assert sorted(candidate_pairs(iter(big[::-1]), max_all_pairs=50)) == [("d000", b) for b in big[1:]]
+    assert sorted(star_edges(iter(["c", "a", "b"]))) == [("b", "a"), ("c", "a")]
