@@ -9,8 +9,9 @@ Each set is written as ``OUT/<set>.jsonl`` (``text`` plus provenance fields), wh
 reason removed and ``OUT/removed.jsonl`` lists them.
 
 Reasons: ``no_date`` (no WARC date), ``before_cutoff`` (dated on or before the cutoff day, UTC),
-``overlap:train`` and ``overlap:<benchmark>``. Training n-grams are held in memory as 8-byte
-hashes (about 100 MB per 10M distinct n-grams).
+``overlap:train`` and ``overlap:<benchmark>``. The training shards are streamed against the
+candidates' n-grams (8-byte hashes, sorted), so memory follows the candidate documents, which are
+few, and never the training data, which may be the whole corpus.
 """
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ import os
 from collections import Counter, defaultdict
 from typing import Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
+
 from train.evaluate.jsonl import read_jsonl_texts
-from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_hashes
+from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_array, ngram_hashes
 
 READ_COLUMNS = ("id", "url", "domain", "text", "lang", "warc_date")
 
@@ -76,11 +79,23 @@ def iter_rows(files: Sequence[str], columns: Sequence[str] = READ_COLUMNS) -> It
             yield from batch.to_pylist()
 
 
-def training_ngrams(train_files: Sequence[str], n: int = DEFAULT_N) -> set[int]:
-    out: set[int] = set()
+def training_overlaps(train_files: Sequence[str], texts: Sequence[str], n: int = DEFAULT_N) -> tuple[set[int], int]:
+    """Indices of ``texts`` that share an n-gram with the training shards, and how many training
+    n-grams were scanned. The shards stream past the texts' n-grams; nothing of them is kept."""
+    grams = [np.unique(ngram_array(t, n)) for t in texts]
+    if not any(len(g) for g in grams):
+        return set(), 0
+    keys = np.unique(np.concatenate(grams))
+    found: list[np.ndarray] = []
+    scanned = 0
     for row in iter_rows(train_files, ("text",)):
-        out |= ngram_hashes(row.get("text") or "", n)
-    return out
+        train = ngram_array(row.get("text") or "", n)
+        scanned += len(train)
+        if len(train):  # binary search in the sorted keys: no sort of either side per document
+            pos = np.minimum(np.searchsorted(keys, train), len(keys) - 1)
+            found.append(train[keys[pos] == train])
+    hits = np.unique(np.concatenate(found)) if found else keys[:0]
+    return {i for i, g in enumerate(grams) if len(g) and np.isin(g, hits, assume_unique=True).any()}, scanned
 
 
 def _day(value) -> dt.date | None:
@@ -91,32 +106,40 @@ def _day(value) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def verdict(row: Mapping, after: dt.date, references: Mapping[str, set[int]], n: int) -> str | None:
-    """``None`` to keep the document, else the removal reason (date checks first: they are cheap)."""
+def date_verdict(row: Mapping, after: dt.date) -> str | None:
+    """``no_date`` or ``before_cutoff`` (dated on or before the cutoff day, UTC), else ``None``."""
     day = _day(row.get("warc_date"))
     if day is None:
         return "no_date"
     if day <= after:
         return "before_cutoff"
-    for name, grams in references.items():
-        if count_overlap(row.get("text") or "", grams, n, stop_at=1):
-            return f"overlap:{name}"
     return None
 
 
 def select(rows: Iterable[dict], after: dt.date, references: Mapping[str, set[int]], n: int = DEFAULT_N,
-           group_by: Sequence[str] = ("lang",)) -> tuple[dict[str, list[dict]], list[dict]]:
-    """Split rows into ``{set name: kept rows}`` and removed rows (each with its ``reason``)."""
-    sets: dict[str, list[dict]] = defaultdict(list)
-    removed = []
+           group_by: Sequence[str] = ("lang",), train_files: Sequence[str] = ()
+           ) -> tuple[dict[str, list[dict]], list[dict], int]:
+    """Split rows into ``{set name: kept rows}`` and removed rows (each with its ``reason``; the
+    date first, then the training shards, then ``references`` in order); also returns the training
+    n-grams scanned."""
+    removed, candidates = [], []
     for row in rows:
-        reason = verdict(row, after, references, n)
+        reason = date_verdict(row, after)
         if reason:
             removed.append({**row, "reason": reason})
         else:
-            name = "_".join(str(row.get(col) or "und") for col in group_by)
-            sets[name].append(row)
-    return dict(sets), removed
+            candidates.append(row)
+    in_train, scanned = training_overlaps(train_files, [r.get("text") or "" for r in candidates], n)
+    sets: dict[str, list[dict]] = defaultdict(list)
+    for i, row in enumerate(candidates):
+        reason = "overlap:train" if i in in_train else next(
+            (f"overlap:{name}" for name, grams in references.items()
+             if count_overlap(row.get("text") or "", grams, n, stop_at=1)), None)
+        if reason:
+            removed.append({**row, "reason": reason})
+        else:
+            sets["_".join(str(row.get(col) or "und") for col in group_by)].append(row)
+    return dict(sets), removed, scanned
 
 
 def _jsonable(row: Mapping) -> dict:
@@ -130,7 +153,7 @@ def build_sets(corpus: str, after: str, train_shards: str, out_dir: str,
     cutoff = parse_date(after)
     corpus_files = parquet_files(corpus)
     train_files = parquet_files(train_shards)
-    references = {"train": training_ngrams(train_files, n)}
+    references = {}
     for bench in benchmarks:
         if not os.path.isfile(bench.path):
             raise FileNotFoundError(f"benchmark {bench.name}: file not found: {bench.path}")
@@ -139,7 +162,7 @@ def build_sets(corpus: str, after: str, train_shards: str, out_dir: str,
             grams |= ngram_hashes(text, n)
         references[bench.name] = grams
     columns = tuple(dict.fromkeys([*READ_COLUMNS, *group_by]))
-    sets, removed = select(iter_rows(corpus_files, columns), cutoff, references, n, group_by)
+    sets, removed, scanned = select(iter_rows(corpus_files, columns), cutoff, references, n, group_by, train_files)
     os.makedirs(out_dir, exist_ok=True)
     for name, rows in sets.items():
         with open(os.path.join(out_dir, f"{name}.jsonl"), "w", encoding="utf-8") as f:
@@ -151,6 +174,7 @@ def build_sets(corpus: str, after: str, train_shards: str, out_dir: str,
     report = {
         "after": cutoff.isoformat(), "n": n, "group_by": list(group_by),
         "corpus_files": corpus_files, "train_files": train_files,
+        "train_ngrams_scanned": scanned,
         "reference_ngrams": {k: len(v) for k, v in references.items()},
         "docs_in": sum(len(r) for r in sets.values()) + len(removed),
         "kept": {name: len(rows) for name, rows in sorted(sets.items())},

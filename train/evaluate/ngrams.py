@@ -44,21 +44,26 @@ def _unit_hash(unit: str) -> int:
     return int.from_bytes(hashlib.blake2b(unit.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> list[int]:
-    """Hashes of every window of ``n`` units in text order, repeats included (a text shorter
-    than ``n`` units has none). Each unit is hashed once (BLAKE2b, cached) and the windows are
-    folded in NumPy, so a text costs n vector operations rather than one hash per window."""
+def ngram_array(text: str, n: int = DEFAULT_N) -> np.ndarray:
+    """Hashes of every window of ``n`` units in text order, repeats included, as uint64 (a text
+    shorter than ``n`` units has none). Each unit is hashed once (BLAKE2b, cached) and the windows
+    are folded in NumPy, so a text costs n vector operations rather than one hash per window."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     seq = units(text)
     windows = len(seq) - n + 1
     if windows <= 0:
-        return []
+        return np.zeros(0, dtype=np.uint64)
     h = np.fromiter((_unit_hash(u) for u in seq), dtype=np.uint64, count=len(seq))
     acc = np.zeros(windows, dtype=np.uint64)
     for k in range(n):
         acc = acc * _BASE + h[k:k + windows]  # wraps mod 2^64 by design
-    return acc.tolist()
+    return acc
+
+
+def iter_ngram_hashes(text: str, n: int = DEFAULT_N) -> list[int]:
+    """:func:`ngram_array` as Python ints."""
+    return ngram_array(text, n).tolist()
 
 
 def ngram_hashes(text: str, n: int = DEFAULT_N) -> set[int]:

@@ -11,6 +11,7 @@ import pytest
 from train.eval_cli import main
 from train.evaluate.build_sets import Benchmark
 from train.evaluate.jsonl import read_jsonl_texts
+from train.evaluate.ngrams import iter_ngram_hashes
 from transforms.document import Document, parquet_schema, to_row
 
 UTC = dt.timezone.utc
@@ -72,6 +73,8 @@ def test_build_sets_cutoff_and_overlaps(tmp_path, texts, shared_data, capsys):
     assert report["kept"] == {"en": 3, "zh": 2}
     assert report["removed"] == {"before_cutoff": 2, "no_date": 1, "overlap:train": 2, "overlap:gsm8k": 1}
     assert report["docs_in"] == len(docs)
+    # every training n-gram streamed past the candidates once (none held)
+    assert report["train_ngrams_scanned"] == len(iter_ngram_hashes(train_en)) + len(iter_ngram_hashes(train_zh))
     kept_en = [json.loads(l)["id"] for l in open(out / "en.jsonl")]
     kept_zh = [json.loads(l)["id"] for l in open(out / "zh.jsonl")]
     assert kept_en == ["en_near", "en_new", "first_day_after"] and kept_zh == ["zh_near", "zh_new"]
