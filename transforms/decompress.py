@@ -6,10 +6,11 @@ one member for the whole file (``example-bad-non-chunked``, which warcio refuses
 record parser sees plain WARC bytes and record boundaries never depend on gzip member boundaries
 (``example-wrong-chunks`` splits members mid-record).
 
-Damage is recorded, never raised: a corrupt gzip member counts one ``damaged`` region and
-decompression resumes at the next gzip member header; a stream that ends mid-member sets
-``truncated``. LZ4 and zstd frames cannot be resynced that way: a corrupt frame ends the file
-(one ``damaged`` region, the records before it kept). A bounded history of recent bytes lets the record parser rewind to just after a
+Damage is recorded, never raised: a corrupt gzip member or zstd frame counts one ``damaged``
+region and decompression resumes at the next member or frame header (zstd through the
+``zstandard`` package, one frame per record as the WARC zstd convention writes them); a stream
+that ends mid-member sets ``truncated``. FastWARC's LZ4 reader cannot be resynced: a corrupt LZ4
+frame ends the file (one ``damaged`` region, the records before it kept). A bounded history of recent bytes lets the record parser rewind to just after a
 record that failed to parse and look for the next record header there (:meth:`resync`).
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 import zlib
 from typing import BinaryIO
 
+import zstandard  # an Apache Beam dependency
+
 GZIP_MAGIC = b"\x1f\x8b\x08"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -27,6 +30,8 @@ RAW_CHUNK = 1 << 16
 FRAMED_BUFFER = 1 << 12
 # Upper bound on the output of one decompress call: keeps a compression bomb from blowing memory.
 MAX_OUT = 1 << 22
+# What the decoders raise on a corrupt frame: FastWARC's LZ4 reader, and zstandard.
+_DECODE_ERRORS = (OSError, ValueError, RuntimeError, zstandard.ZstdError)
 # A WARC record starts with its version line (WARC 1.0 and 1.1 specs, section 4).
 _WARC_START = re.compile(rb"(?:^|\n)(WARC/1\.[01]\r?\n)")
 
@@ -178,7 +183,7 @@ class PlainStream:
                     continue
                 if not data.startswith(GZIP_MAGIC):
                     self._mark_damage()
-                    self._rawbuf = self._seek_magic(data[1:])
+                    self._rawbuf = self._seek_magic(data[1:], GZIP_MAGIC)
                     continue
                 self._inflate = zlib.decompressobj(wbits=31)
             try:
@@ -186,7 +191,7 @@ class PlainStream:
             except zlib.error:
                 self._mark_damage()
                 self._inflate = None
-                self._rawbuf = self._seek_magic(data[1:])
+                self._rawbuf = self._seek_magic(data[1:], GZIP_MAGIC)
                 continue
             if self._inflate.eof:
                 self._rawbuf = self._inflate.unused_data
@@ -195,16 +200,17 @@ class PlainStream:
             if out:
                 return out
 
-    def _seek_magic(self, data: bytes) -> bytes:
-        """Raw bytes from the next gzip member header on (empty at end of file)."""
+    def _seek_magic(self, data: bytes, magic: bytes) -> bytes:
+        """Raw bytes from the next ``magic`` (a gzip member or zstd frame header) on; empty at the
+        end of the file."""
         while True:
-            at = data.find(GZIP_MAGIC)
+            at = data.find(magic)
             if at >= 0:
                 return data[at:]
             more = self.raw.read(RAW_CHUNK)
             if not more:
                 return b""
-            data = data[-2:] + more
+            data = data[-(len(magic) - 1):] + more
 
     def _mark_damage(self) -> None:
         if not self._in_damage:
@@ -212,21 +218,31 @@ class PlainStream:
             self._in_damage = True
 
     def _open_framed(self, head: bytes):
-        # FastWARC (a Resiliparse dependency) ships the LZ4 and zstd decoders; it reads from a
-        # file object, so hand it the stream with the sniffed bytes put back in front.
-        from fastwarc.stream_io import Lz4Reader, ZstdReader
-
-        reader = Lz4Reader if self.compression == "lz4" else ZstdReader
         self._rawbuf = b""
-        return reader(_Prepended(head, self.raw), buffer_size=FRAMED_BUFFER)
+        if self.compression == "zstd":
+            return zstandard.ZstdDecompressor().stream_reader(
+                _Prepended(head, self.raw), read_size=FRAMED_BUFFER, read_across_frames=True)
+        # FastWARC (a Resiliparse dependency) ships the LZ4 decoder; it reads from a file object,
+        # so hand it the stream with the sniffed bytes put back in front.
+        from fastwarc.stream_io import Lz4Reader
+
+        return Lz4Reader(_Prepended(head, self.raw), buffer_size=FRAMED_BUFFER)
 
     def _fill_framed(self) -> bytes | None:
-        try:
-            data = self._framed.read(FRAMED_BUFFER)
-        except (OSError, ValueError, RuntimeError):  # what FastWARC raises on a corrupt frame
-            self.damaged += 1
-            return None
-        return data or None
+        while True:
+            try:
+                data = self._framed.read(FRAMED_BUFFER)
+            except _DECODE_ERRORS:
+                self.damaged += 1
+                if self.compression != "zstd":
+                    return None
+                # What the reader had buffered is lost with the bad frame; go on at the next frame.
+                rest = self._seek_magic(b"", ZSTD_MAGIC)
+                if not rest:
+                    return None
+                self._framed = self._open_framed(rest)
+                continue
+            return data or None
 
 
 class _Prepended:

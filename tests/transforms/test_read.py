@@ -248,3 +248,33 @@ def test_a_file_that_vanished_after_matching_is_one_counted_drop(tmp_path):
     result = p.run()
     result.wait_until_finish()
     assert step_counters(result, "read") == {"files": 1, "records_in": 1, "dropped:read_unreadable_file": 1}
+
+
+def _zstd_warc(shared_data) -> tuple[bytes, list[tuple[int, int]]]:
+    """The gzip WARC's records recompressed one zstd frame per record (the WARC zstd convention);
+    also each frame's (start, end)."""
+    import zstandard
+
+    raw = (shared_data / "warc/resiliparse/warcfile.warc.gz").read_bytes()
+    out, spans = b"", []
+    for start, end in _members(raw):
+        frame = zstandard.ZstdCompressor(level=3).compress(zlib.decompress(raw[start:end], wbits=31))
+        spans.append((len(out), len(out) + len(frame)))
+        out += frame
+    return out, spans
+
+
+def test_zstd_gives_the_same_records_as_gzip(shared_data):
+    data, _ = _zstd_warc(shared_data)
+    assert kept_ids("x.warc.zst", data) == kept_ids(shared_data / "warc/resiliparse/warcfile.warc.gz")
+
+
+def test_corrupt_zstd_frame_resumes_at_the_next_frame(shared_data):
+    data, spans = _zstd_warc(shared_data)
+    clean = kept_ids("x.warc.zst", data)
+    start, end = spans[len(spans) // 2]
+    broken = data[:start] + b"\x00" * 8 + data[start + 8:]  # the frame's magic and header gone
+    got = outcomes("x.warc.zst", broken)
+    kept = kept_ids("x.warc.zst", broken)
+    assert got["read_corrupt"] >= 1
+    assert kept[-5:] == clean[-5:] and len(kept) >= len(clean) - 3  # the records after it are read
