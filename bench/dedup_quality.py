@@ -15,6 +15,7 @@ and LSH with the exact Jaccard check (false negatives weighted 0.98, since the c
 false positives), plus FineWeb's 14 x 8.
 
 Usage: .venv/bin/python bench/dedup_quality.py [--per-lang 150] [--thresholds 0.5,0.6,...]
+       .venv/bin/python bench/dedup_quality.py --sketch-checks   # checks from fixed-size sketches
 """
 from __future__ import annotations
 
@@ -168,11 +169,42 @@ def scores(pairs: dict, clusters: dict, threshold: float, ids: list[str]) -> dic
             "recall": recall, "f1": f1}
 
 
+def sketch_checks(pairs: dict, hashes: dict, threshold: float = 0.8) -> None:
+    """Pairwise P / R / F1 at ``threshold`` of checks that estimate the Jaccard similarity from a
+    fixed-size sketch instead of the shingle sets (what a cheaper check would ship): the MinHash
+    estimate (share of equal values) over k permutations, and a bottom-k sketch (the k smallest
+    shingle hashes; exact for documents with at most k shingles)."""
+    from transforms.dedup.minhash import MinHasher
+
+    print(f"\n| check at {threshold} (pairs sharing a shingle) | lang | precision | recall | F1 |")
+    print("|---|---|---|---|---|")
+    for lang, truth in pairs.items():
+        ids = sorted({x for pair in truth for x in pair})
+        estimators = {}
+        for k in (256, 512, 1024):
+            sig = dict(zip(ids, MinHasher(k, 2, "affine32").signatures([hashes[i].astype(np.uint64) for i in ids])))
+            estimators[f"MinHash estimate, {k} permutations"] = lambda a, b, s=sig: float(np.mean(s[a] == s[b]))
+        for k in (256, 512):
+            def bottom(a, b, k=k):
+                sa, sb = hashes[a][:k], hashes[b][:k]  # sorted unique: the k smallest
+                union = np.union1d(sa, sb)[:k]
+                return len(np.intersect1d(np.intersect1d(sa, sb, assume_unique=True), union)) / len(union)
+            estimators[f"bottom-{k} sketch"] = bottom
+        for name, estimate in estimators.items():
+            tp = fp = fn = 0
+            for (a, b), j in truth.items():
+                got, want = estimate(a, b) >= threshold, j >= threshold
+                tp, fp, fn = tp + (got and want), fp + (got and not want), fn + (want and not got)
+            p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+            print(f"| {name} | {lang} | {p:.3f} | {r:.3f} | {2 * p * r / max(p + r, 1e-9):.3f} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-lang", type=int, default=150, help="originals per language (each gets one copy)")
     ap.add_argument("--thresholds", default="0.5,0.55,0.6,0.65,0.7,0.75,0.8,0.85,0.9,0.95")
     ap.add_argument("--num-perm", type=int, default=128)
+    ap.add_argument("--sketch-checks", action="store_true", help="only the sketch-based checks at 0.8")
     a = ap.parse_args()
     t0 = time.perf_counter()
     docs, hashes = build_set(a.per_lang)
@@ -182,6 +214,9 @@ def main() -> int:
     print(f"set: {len(docs)} documents ({', '.join(f'{k} {len(v)}' for k, v in ids.items())}); "
           f"copy similarity min {min(copies):.2f} median {np.median(copies):.2f}; built in "
           f"{time.perf_counter() - t0:.1f} s")
+    if a.sketch_checks:
+        sketch_checks(pairs, hashes)
+        return 0
     settings = []
     for t in [float(x) for x in a.thresholds.split(",")]:
         settings.append((t, "lsh", dict(threshold=t, bands=0, rows=0, false_negative_weight=0.5,
