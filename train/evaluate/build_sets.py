@@ -86,15 +86,15 @@ def training_overlaps(train_files: Sequence[str], texts: Sequence[str], n: int =
     if not any(len(g) for g in grams):
         return set(), 0
     keys = np.unique(np.concatenate(grams))
-    found: list[np.ndarray] = []
+    hit = np.zeros(len(keys), dtype=bool)  # the one thing that lasts: a flag per candidate n-gram
     scanned = 0
     for row in iter_rows(train_files, ("text",)):
         train = ngram_array(row.get("text") or "", n)
         scanned += len(train)
         if len(train):  # binary search in the sorted keys: no sort of either side per document
             pos = np.minimum(np.searchsorted(keys, train), len(keys) - 1)
-            found.append(train[keys[pos] == train])
-    hits = np.unique(np.concatenate(found)) if found else keys[:0]
+            hit[pos[keys[pos] == train]] = True
+    hits = keys[hit]
     return {i for i, g in enumerate(grams) if len(g) and np.isin(g, hits, assume_unique=True).any()}, scanned
 
 

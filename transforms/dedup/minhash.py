@@ -9,11 +9,12 @@ datasketch (``minhash.py``) hashes each shingle with the first 4 bytes of SHA-1 
     (Broder 1997, universal hashing), ``a in [1, p)``, ``b in [0, p)`` drawn pairwise.
 The sketches of the two schemes cannot be compared. We compute the same values over a whole batch
 of documents at once. With Numba (:mod:`.minhash_kernel`) the shingles are hashed straight from
-the UTF-8 bytes of each document's normalised text, then permuted keeping running minima in one
-loop; without it, shingle sets are hashed with hashlib and permuted with NumPy in cache-sized
+the UTF-8 bytes of each document's normalised text, then permuted keeping running minima in a
+second loop; without it, shingle sets are hashed with hashlib and permuted with NumPy in cache-sized
 chunks, reduced per document with ``np.minimum.reduceat``. The same hashes give the sorted shingle
-sets of the Jaccard check (:func:`unique_hashes`), so each shingle is hashed once. Legacy uses the Mersenne identity
-``x mod p = (x & p) + (x >> 61)`` (then one conditional subtraction) instead of a division.
+sets of the Jaccard check (:func:`unique_hashes`), so each shingle is hashed once. Legacy uses the
+Mersenne identity ``x mod p = (x & p) + (x >> 61)`` (then one conditional subtraction) instead of a
+division.
 """
 from __future__ import annotations
 
