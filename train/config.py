@@ -110,7 +110,17 @@ class TrainSection:
 @dataclass
 class EvalSection:
     every: int = 0  # steps between evaluations (0: never)
-    # "package.module:factory"; factory(options, tokenizer_path, device) -> fn(model, step) -> dict
+    # Built-in evaluation (train/evaluate/hook.py), scored as `skypile eval loss`: JSONL files or
+    # directories of them (general domain sets, pooled as "average"), and an in-domain probe set
+    # NAME=PATH[:field,field] (e.g. gsm8k_test=test.jsonl:question,answer).
+    domains: list = field(default_factory=list)
+    probe: str = ""
+    max_chars: int = 1365  # per text, as `eval loss` (Skywork's 4096 // 3); 0 keeps texts whole
+    max_docs: int = 0  # first N texts of each set (0: all)
+    batch_size: int = 8
+    reference_tokenizer: str = ""  # normalizes the loss; empty: the run's own tokenizer
+    text_field: str = "text"
+    # Instead: "package.module:factory"; factory(options, tokenizer_path, device) -> fn(model, step) -> dict
     hook: str = ""
     options: dict = field(default_factory=dict)
 

@@ -6,7 +6,8 @@ the same loss curve as one never interrupted (bitwise on CPU): the model, optimi
 every source's data position are restored, the mixture sampler and the schedule are pure functions
 of the step.
 
-Evaluation hook: ``eval_fn(model, step) -> dict`` (or ``eval.hook`` in the config, a
+Evaluation hook: ``eval_fn(model, step) -> dict`` (the built-in domain evaluator of
+:mod:`train.evaluate.hook` when ``eval.domains``/``eval.probe`` are set, or ``eval.hook``, a
 ``"module:factory"`` path called as ``factory(options, tokenizer_path, device)``) runs every
 ``eval.every`` steps on every rank (so FSDP-sharded models work) with the model in eval mode and
 no grad; rank 0's metrics are logged with an ``eval/`` prefix in that step's metrics.jsonl line.
@@ -41,8 +42,13 @@ from train.schedule import lr_at
 EvalFn = Callable[[torch.nn.Module, int], dict]
 
 
-def load_eval_hook(cfg: TrainConfig, tokenizer_path: str, device: torch.device) -> EvalFn | None:
+def load_eval_hook(cfg: TrainConfig, tokenizer_path: str, device: torch.device, context: int) -> EvalFn | None:
+    """``eval.hook`` if set, else the built-in domain evaluator when ``eval.domains``/``eval.probe`` are set."""
     if not cfg.eval.hook:
+        if cfg.eval.every > 0 and (cfg.eval.domains or cfg.eval.probe):
+            from train.evaluate.hook import DomainEvaluator
+
+            return DomainEvaluator(cfg.eval, tokenizer_path, context)
         return None
     module_name, _, attr = cfg.eval.hook.partition(":")
     factory = getattr(importlib.import_module(module_name), attr or "make_eval_hook")
@@ -80,7 +86,7 @@ class Trainer:
         name = torch.cuda.get_device_name(env.device) if gpu else "cpu"
         self.peak = peak_flops(name, cfg.train.peak_tflops)
         self.log = MetricsLog(os.path.join(out_dir, "metrics.jsonl"), enabled=env.is_main)
-        self.eval_fn = eval_fn or load_eval_hook(cfg, self.tokenizer_path, env.device)
+        self.eval_fn = eval_fn or load_eval_hook(cfg, self.tokenizer_path, env.device, self.model_config.max_seq_len)
         if env.is_main:  # the resolved configuration beside the results, for the record
             with open(os.path.join(out_dir, "config.yaml"), "w", encoding="utf-8") as f:
                 yaml.safe_dump(cfg.to_dict(), f, sort_keys=False, allow_unicode=True)

@@ -2,8 +2,8 @@
 
     python -m train.plot runs/tiny/metrics.jsonl --out docs/tiny_loss.png
 
-Top: training loss and per-source loss against tokens seen; the stage boundaries are vertical
-lines. Bottom: each source's share of the tokens in every logged window (the mixture, ramps
+Top: training loss and per-source loss against tokens seen, and the evaluations (``eval/<set>``:
+normalized loss, dashed with markers); the stage boundaries are vertical lines. Bottom: each source's share of the tokens in every logged window (the mixture, ramps
 included) and the learning rate.
 """
 from __future__ import annotations
@@ -27,6 +27,10 @@ def plot(records: list[dict], out: str, title: str = "") -> None:
     for src in sources:
         pts = [(t, r["loss_per_source"][src]) for t, r in zip(tokens, records) if src in r.get("loss_per_source", {})]
         top.plot([p[0] for p in pts], [p[1] for p in pts], lw=0.9, alpha=0.8, label=f"loss ({src})")
+    for key in sorted({k for r in records for k in r if k.startswith("eval/")}):
+        pts = [(t, r[key]) for t, r in zip(tokens, records) if key in r]
+        values = [v.get("normalized_loss") if isinstance(v, dict) else v for _, v in pts]
+        top.plot([p[0] for p in pts], values, marker="o", ms=3, ls="--", lw=1, label=key)
     for src in sources:  # share of each logged window's tokens: the realized mixture
         prev, prev_total, shares = 0, 0, []
         for r in records:
@@ -43,7 +47,7 @@ def plot(records: list[dict], out: str, title: str = "") -> None:
                 ax.axvline(tokens[i - 1], color="red", ls=":", lw=1)
             top.annotate(f"→ {records[i]['stage']}", (tokens[i - 1], top.get_ylim()[1]), color="red",
                          fontsize=8, va="top", ha="left")
-    top.set_ylabel("training loss (nats/token)")
+    top.set_ylabel("loss (nats/token)")
     top.legend(fontsize=8)
     top.set_title(title or "training loss by source; stage boundary dotted", fontsize=10)
     bottom.set_xlabel("tokens seen (thousands)")
