@@ -52,6 +52,11 @@ class GopherQuality(Filter):
     min_alpha_words_ratio: float = 0.8
     min_stop_words: int = 2
     stop_words: tuple[str, ...] = ("the", "be", "to", "of", "and", "that", "have", "with")
+    # Whether punctuation-only tokens count in the alpha-words denominator. Gopher splits on
+    # whitespace, so its punctuation sits inside words; a segmenter (jieba, spaCy) makes every
+    # mark a token, and in Chinese, where a ， or 。 follows every few words, the share of words
+    # with a letter then falls with how well punctuated the text is (bench/README.md, Heuristics).
+    count_punctuation_as_words: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "stop_words", frozenset(self.stop_words))
@@ -69,9 +74,13 @@ class GopherQuality(Filter):
             "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_tokens,
             "bullet_lines_ratio": stats.line_start_ratio(BULLETS),
             "ellipsis_lines_ratio": stats.line_end_ratio(ELLIPSES),
-            "alpha_words_ratio": sum(map(bool, map(_LETTER_RE.search, tokens))) / n_tokens,
+            "alpha_words_ratio": self._alpha_ratio(tokens if self.count_punctuation_as_words else words),
             "stop_words": sum(map(self.stop_words.__contains__, normalized)),
         }
+
+    @staticmethod
+    def _alpha_ratio(tokens: list[str]) -> float:
+        return sum(map(bool, map(_LETTER_RE.search, tokens))) / max(len(tokens), 1)
 
 
 @dataclasses.dataclass(frozen=True)

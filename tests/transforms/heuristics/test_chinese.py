@@ -26,7 +26,7 @@ def zh_lists(shared_data):
 def test_real_regulation_passes(zh_law_paragraphs, zh_lists):
     reason, v = verdict("\n".join(zh_law_paragraphs[:8]), sensitive_word_lists=zh_lists)
     assert reason is None
-    assert v["line_punct_ratio"] == 1.0 and v["han_ratio"] > 0.8
+    assert v["sentence_line_chars_ratio"] == 1.0 and v["han_ratio"] > 0.8
 
 
 def test_short_doc(zh_law_paragraphs):
@@ -50,14 +50,26 @@ def test_short_lines(zh_law_paragraphs):
     assert (reason, v["mean_line_length"]) == ("short_lines", pytest.approx(len(para) / len(lines)))
 
 
-def test_line_punct_ratio(zh_law_paragraphs):
-    lines = [p.rstrip("。") for p in zh_law_paragraphs[:10]]
+def test_sentence_line_chars_ratio(zh_law_paragraphs):
+    lines = [p.replace("。", "").replace("；", "") for p in zh_law_paragraphs[:10]]
     reason, v = verdict("\n".join(lines))
-    assert (reason, v["line_punct_ratio"]) == ("line_punct_ratio", 0.0)
-    lines[0] += "。"
-    lines[1] += "」"
-    lines[2] = f"| {lines[2]}。 |"  # a table row, as extractors write one
-    assert verdict("\n".join(lines))[1]["line_punct_ratio"] == pytest.approx(0.3)
+    assert (reason, v["sentence_line_chars_ratio"]) == ("few_sentence_lines", 0.0)
+    # A sentence end anywhere in the line counts ("...。详情点击>>"), weighted by the line's length.
+    lines[0] += "。详情点击>>"
+    lines[1] = f"| {lines[1]}！ |"  # a table row, as extractors write one
+    lines[2] += " 10.5"  # the full stop inside a number is no sentence end
+    expected = (len(lines[0]) + len(lines[1])) / sum(map(len, lines))
+    assert verdict("\n".join(lines))[1]["sentence_line_chars_ratio"] == pytest.approx(expected)
+
+
+def test_headlines_weigh_by_their_characters(zh_law_paragraphs):
+    # Short headings without punctuation between paragraphs: only half of the lines end in
+    # punctuation, yet nearly all characters sit in lines holding a sentence.
+    paras = zh_law_paragraphs[:4]
+    lines = ["第一章 总则", paras[0], "第二章 管理", paras[1], "第三章 监督", paras[2], "第四章 附则", paras[3]]
+    reason, v = verdict("\n".join(lines))
+    assert reason is None
+    assert v["sentence_line_chars_ratio"] > 0.8
 
 
 def test_repetition(zh_law_paragraphs):
@@ -75,14 +87,14 @@ def test_sensitive_words_per_line(cwt, zh_lists):
                                for w in sorted(words) if any(w in line for line in doc_lines)))
     text = "\n".join(lines)
     found = {w for w in words if w in text}
-    reason, v = verdict(text, sensitive_word_lists=zh_lists, min_mean_line_length=0, min_line_punct_ratio=0)
+    reason, v = verdict(text, sensitive_word_lists=zh_lists, min_mean_line_length=0, min_sentence_line_chars_ratio=0)
     assert v["sensitive_per_line"] == pytest.approx(len(found) / len(lines))
     assert len(found) / len(lines) > 0.5 and reason == "sensitive_words"
     # The whole article stays under ChineseWebText's 0.5 words per line.
     reason, v = verdict(cwt["dirty"][1], sensitive_word_lists=zh_lists)
     assert reason is None and 0 < v["sensitive_per_line"] <= 0.5
     # Without lists the rule is off.
-    assert verdict(text, min_mean_line_length=0, min_line_punct_ratio=0)[1]["sensitive_per_line"] == 0.0
+    assert verdict(text, min_mean_line_length=0, min_sentence_line_chars_ratio=0)[1]["sensitive_per_line"] == 0.0
 
 
 def test_single_character_entries_skipped():

@@ -104,3 +104,15 @@ def test_top_and_duplicate_ngrams(fomc_sentences):
     repeated = " ".join([sentence] * 3 + fomc_sentences[2:4])
     reason, v = verdict(GopherRepetition(max_top_ngram_char_frac={}), repeated)
     assert reason == "dup_5gram" and v["dup_5gram_char_frac"] > 0.15
+
+
+def test_alpha_words_without_punctuation_tokens(zh_law_paragraphs):
+    # jieba makes each ，。 a token: counted as words they lower the share of words with a letter.
+    text = "\n".join(zh_law_paragraphs[:5])
+    tokens = jieba_tokens(text)
+    punct = sum(1 for t in tokens if not any(c.isalnum() for c in t))
+    with_punct = verdict(GopherQuality(), text, jieba_tokens)[1]["alpha_words_ratio"]
+    without = verdict(GopherQuality(count_punctuation_as_words=False), text, jieba_tokens)[1]["alpha_words_ratio"]
+    assert punct > 0
+    assert with_punct == pytest.approx((len(tokens) - punct) / len(tokens), abs=0.01)
+    assert without > with_punct and without == pytest.approx(1.0, abs=0.01)
