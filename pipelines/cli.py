@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tokenizer": ("train.tokenizer_cli", "train a byte-level BPE tokenizer on curated shards"),
     "train": ("train.cli", "train a model on curated shards with stage-aware mixtures"),
     "eval": ("train.eval_cli", "tokenizer-normalized domain loss, contamination probe, fresh eval sets"),
+    "experiment": ("train.experiment_cli", "mixture sweeps: train variants, in-domain gain against general loss"),
 }
 
 
