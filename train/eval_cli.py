@@ -1,4 +1,4 @@
-"""``skypile eval loss | contamination | build-sets``: see :mod:`train.evaluate`."""
+"""``skypile eval loss | contamination | build-sets | forecast``: see :mod:`train.evaluate`, :mod:`train.forecast`."""
 from __future__ import annotations
 
 import argparse
@@ -64,6 +64,17 @@ def parser() -> argparse.ArgumentParser:
                            "gsm8k=test.jsonl:question,answer; repeatable")
     sets.add_argument("--n", type=int, default=13, help="n-gram length in words / CJK characters (default 13)")
     sets.add_argument("--group-by", default="lang", help="comma-separated columns naming each set (default lang)")
+    fc = sub.add_parser("forecast", help="fit L(D) = E + A*D^-alpha to a run's curve; tokens to reach a target")
+    fc.add_argument("--metrics", required=True, metavar="PATH", help="a run directory or its metrics.jsonl")
+    fc.add_argument("--key", default=None, help="metrics.jsonl key (default: eval/average if logged, else loss)")
+    fc.add_argument("--field", default="normalized_loss", help="field of an eval/<set> record (default %(default)s)")
+    fc.add_argument("--target", type=float, help="loss to reach: predicted tokens, with an interval")
+    fc.add_argument("--stage", help="only this stage's points (a stage change breaks the curve)")
+    fc.add_argument("--min-step", type=int, default=None,
+                    help="drop points up to this step (default: the run's optim.warmup_steps)")
+    fc.add_argument("--resamples", type=int, default=200, help="bootstrap refits for the interval (default 200)")
+    fc.add_argument("--seed", type=int, default=0)
+    fc.add_argument("--out", metavar="DIR", help="write forecast.json and forecast.png here")
     return ap
 
 
@@ -116,9 +127,68 @@ def run_build_sets(args) -> int:
     return 0
 
 
+def run_forecast(args) -> int:
+    import os
+
+    import yaml
+
+    from train import forecast as fc
+    from train.metrics import read_metrics
+
+    path = os.path.join(args.metrics, "metrics.jsonl") if os.path.isdir(args.metrics) else args.metrics
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no metrics.jsonl at {args.metrics}")
+    records = read_metrics(path)
+    key = args.key or ("eval/average" if any("eval/average" in r for r in records) else "loss")
+    min_step = args.min_step
+    config = os.path.join(os.path.dirname(path), "config.yaml")
+    if min_step is None:  # warmup points sit above the power law
+        min_step = 0
+        if os.path.isfile(config):
+            with open(config, encoding="utf-8") as f:
+                min_step = int(((yaml.safe_load(f) or {}).get("optim") or {}).get("warmup_steps", 0))
+    tokens, values = fc.points(records, key, args.field, args.stage, min_step)
+    law = fc.fit(tokens, values)
+    boot = fc.bootstrap(tokens, values, args.target, args.resamples, args.seed)
+    result = {"key": key, "field": args.field, "points": len(tokens), "min_step": min_step,
+              "fit": {"E": law.E, "A": law.A, "alpha": law.alpha, "rmse": law.rmse},
+              "E_interval": boot["E_interval"], "target": args.target, "last_tokens": tokens[-1]}
+    print(f"{key} ({len(tokens)} points after step {min_step}): L(D) = {law.E:.4f} + {law.A:.4g} * D^-{law.alpha:.4f}"
+          f"  (rmse {law.rmse:.4f})")
+    if args.target is not None:
+        reach = law.tokens_to(args.target)
+        result.update(tokens_to_target=reach, tokens_interval=boot["tokens_interval"],
+                      unreachable_share=boot["unreachable_share"])
+        interval = boot["tokens_interval"]
+        span = f" (5-95%: {interval[0]:,.0f} to {interval[1]:,.0f})" if interval else ""
+        print(f"tokens to reach {args.target:g}: " + (f"{reach:,.0f}{span}; {reach - tokens[-1]:+,.0f} "
+                                                      f"from the last point" if reach < float("inf") else "never"))
+    try:
+        result["backtest"] = fc.backtest(tokens, values)
+        bt = result["backtest"]
+        print(f"backtest: fit on the first {bt['fit_points']} points predicts {bt['predicted']:.4f} at the last "
+              f"point ({bt['last_tokens']:,.0f} tokens, {bt['extrapolation']:.1f}x further), actual {bt['actual']:.4f}:"
+              f" error {bt['error']:+.4f} ({bt['relative_error']:+.2%})")
+    except fc.ForecastError as exc:
+        result["backtest"] = None
+        print(f"backtest: not possible ({exc})")
+    result["warnings"] = fc.warnings(law, tokens, args.target, boot)
+    for line in result["warnings"]:
+        print(f"warning: {line}")
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "forecast.json"), "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2)
+        fc.plot(tokens, values, law, boot, args.target, os.path.join(args.out, "forecast.png"),
+                f"{path}: {key}" + (f" {args.field}" if key.startswith("eval/") else ""))
+    print(json.dumps(result))  # last line: machine-readable
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    run = {"loss": run_loss, "contamination": run_contamination, "build-sets": run_build_sets}[args.command]
+    run = {"loss": run_loss, "contamination": run_contamination, "build-sets": run_build_sets,
+           "forecast": run_forecast}[args.command]
     try:
         return run(args)
     except (FileNotFoundError, ValueError) as exc:
