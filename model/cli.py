@@ -3,6 +3,7 @@
     skypile model init --config tiny --out DIR [--set vocab_size=65536 ...] [--tokenizer PATH] [--seed N]
     skypile model export --checkpoint PATH --out DIR [--tokenizer PATH] [--dtype bfloat16]
     skypile model import --hf DIR --out FILE.pt
+    skypile model resize-vocab --hf DIR --tokenizer NEW --out DIR [--base-tokenizer PATH] [--vocab-multiple 64]
 """
 from __future__ import annotations
 
@@ -59,7 +60,34 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="Hugging Face Llama directory -> checkpoint .pt")
     imp.add_argument("--hf", required=True)
     imp.add_argument("--out", required=True)
+    resize = sub.add_parser("resize-vocab", help="grow a Hugging Face model to an extended tokenizer "
+                                                 "(new rows: mean of the base rows of their pieces)")
+    resize.add_argument("--hf", required=True, help="the base model's Hugging Face directory")
+    resize.add_argument("--tokenizer", required=True, help="the extended tokenizer (directory or tokenizer.json)")
+    resize.add_argument("--out", required=True)
+    resize.add_argument("--base-tokenizer", help="the base model's tokenizer (default: the one in --hf)")
+    resize.add_argument("--vocab-multiple", type=int, default=64, help="pad the vocabulary to a multiple of this")
     return parser
+
+
+def resize_vocab(args: argparse.Namespace) -> str:
+    from pathlib import Path
+
+    from tokenizers import Tokenizer
+
+    from model.hf import _tokenizer_source
+    from model.resize import resize_state
+
+    base_path = _tokenizer_source(args.base_tokenizer or args.hf) / "tokenizer.json"
+    new_path = _tokenizer_source(args.tokenizer) / "tokenizer.json"
+    base = load_hf(args.hf)
+    state, config, added = resize_state(base.state_dict(), base.config, Tokenizer.from_file(str(base_path)),
+                                        Tokenizer.from_file(str(new_path)), args.vocab_multiple)
+    model = Llama(config)
+    model.load_state_dict(state, strict=True)
+    out = save_hf(model, args.out, str(Path(args.tokenizer)))
+    return (f"resized {args.hf} from {base.config.vocab_size} to {config.vocab_size} rows ({added} new tokens, "
+            f"rows from their pieces under {base_path}) to {out}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             model, source = load_checkpoint(args.checkpoint, DTYPES[args.dtype])
             out = save_hf(model, args.out, args.tokenizer)
             print(f"exported {source} ({param_count(model.config):,} parameters) to {out}")
+        elif args.command == "resize-vocab":
+            print(resize_vocab(args))
         else:
             model = load_hf(args.hf)
             out = save_checkpoint(model, args.out)

@@ -117,3 +117,44 @@ def build_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.devi
     groups = [{"params": decay, "weight_decay": cfg.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2),
                              eps=cfg.optim.eps, fused=device.type == "cuda" and not fsdp)
+
+
+def _init_tokenizer(ckpt: dict, file: str) -> str | None:
+    """The tokenizer of the run a checkpoint came from: its config's path, or the run's OUT/tokenizer."""
+    from pathlib import Path
+
+    configured = (ckpt.get("config") or {}).get("tokenizer", {}).get("path") or ""
+    for candidate in (configured, str(Path(file).parent.parent / "tokenizer")):
+        if candidate and os.path.exists(candidate):
+            return tokenizer_file(candidate)
+    return None
+
+
+def initial_weights(path: str, tokenizer_path: str, config: ModelConfig, vocab_multiple: int) -> dict:
+    """``train.init_from``'s model state for a model of ``config``. A checkpoint with a smaller
+    vocabulary (a run on the base tokenizer, ``tokenizer.path`` now an extension of it) is grown as
+    ``skypile model resize-vocab`` does: new rows from the base rows of each new token's pieces."""
+    from tokenizers import Tokenizer
+
+    from model.checkpoint import find_checkpoint
+    from model.resize import resize_state
+    from train.checkpoint import load
+
+    file = str(find_checkpoint(path))
+    ckpt = load(file)
+    rows = ckpt["model"]["tok_embeddings.weight"].shape[0]
+    if rows == config.vocab_size:
+        return ckpt["model"]
+    base = _init_tokenizer(ckpt, file)
+    if rows > config.vocab_size or base is None:
+        raise ValueError(f"train.init_from {path}: its embedding has {rows} rows, this run's model "
+                         f"{config.vocab_size}" + ("" if base else "; its tokenizer was not found to grow it from"))
+    recorded = ckpt.get("fingerprint", {}).get("tokenizer_sha256")
+    if recorded and file_sha256(base) != recorded:
+        raise ValueError(f"train.init_from {path}: {base} is not the tokenizer that run trained with")
+    state, grown, _ = resize_state(ckpt["model"], ModelConfig(**ckpt["model_config"]), Tokenizer.from_file(base),
+                                   Tokenizer.from_file(tokenizer_path), vocab_multiple)
+    if grown.vocab_size != config.vocab_size:
+        raise ValueError(f"train.init_from {path}: grown to {grown.vocab_size} rows, this run's model has "
+                         f"{config.vocab_size}")
+    return state

@@ -142,9 +142,8 @@ class Trainer:
         return True
 
     def init_weights_from(self, path: str) -> None:
-        from model.checkpoint import find_checkpoint
-
-        state.load_full_state(self.model, checkpoint.load(str(find_checkpoint(path)))["model"], self.fsdp)
+        weights = build.initial_weights(path, self.tokenizer_path, self.model_config, self.cfg.model.vocab_multiple)
+        state.load_full_state(self.model, weights, self.fsdp)
 
     # -- one optimizer step -------------------------------------------------------------------
     def train_step(self, sources: list[str], batches: list) -> tuple[torch.Tensor, torch.Tensor, float]:
