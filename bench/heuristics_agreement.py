@@ -1,34 +1,46 @@
-"""Agreement of the heuristics' "keep" with human quality labels, per language.
+"""Agreement of the heuristics' "keep" with labels: English against datatrove, Chinese dev set.
 
-English: DCLM's human-annotated Common Crawl texts (label 1 = high quality). Tuning split:
-``majority_data.jsonl`` (376 docs, majority vote); report split: ``agreement_data.jsonl`` (198
-docs the annotators agreed on). Chinese: ChineseWebText's ``clean.jsonl`` / ``dirty.jsonl`` (14
-docs), split by position: even rows tune, odd rows report. Each configuration variant is scored
-on both splits; the defaults are the variant picked by F1 on the tuning split.
+English: DCLM's human-annotated Common Crawl texts (label 1 = good). **Tuning split**
+``majority_data.jsonl`` (376 docs, majority vote); **report split** ``agreement_data.jsonl`` (198
+docs every annotator agreed on). The English defaults are the grid variant (``english_grid``)
+with the best F1 on the tuning split; the report split is printed for the defaults only.
+datatrove's FineWeb chain (``bench/datatrove_labels.py``, in the peer kit's datatrove venv) runs on
+the same texts and is printed beside ours.
 
-Also printed: which rules drop how many good (label 1 / clean) documents on the report split, and
-the keep rate on known-good Chinese and English domain text (laws, PEPs) and on a raw CCNet
-sample, as sanity checks. Figures go to bench/README.md (## Heuristics).
+Chinese: the development set of ``bench/zh_devset.py`` (good: gold extraction texts, Skywork
+zh_general, PRC laws; bad: real spam and six degenerate kinds made from the good texts), split
+by a hash of each source document's id. The Chinese thresholds were set on ``dev``; ``report``
+is the figure to quote. Printed: keep rate per part and split, per-rule drops, and every good
+document dropped with its rule; then ablations that put back FineWeb-2's ``cmn_Hani`` values one
+at a time.
 
-Usage: .venv/bin/python bench/heuristics_agreement.py [--data ../shared/data]
+Usage: .venv/bin/python bench/heuristics_agreement.py [--data ../shared/data] [--peer-python PY]
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import json
 import os
+import subprocess
 import sys
-from collections import Counter
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import zh_devset  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from transforms.document import Document  # noqa: E402
 from transforms.heuristics.step import Heuristics, count_into  # noqa: E402
 from transforms.step import Drop  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = Path(__file__).resolve().parents[1]
+PEER_ROOT = os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench")
+FINEWEB2_DUP_NGRAMS = {5: 0.198, 6: 0.182, 7: 0.167, 8: 0.154, 9: 0.14, 10: 0.127}
 
 
 def read_jsonl(path):
@@ -36,114 +48,177 @@ def read_jsonl(path):
         return [json.loads(line) for line in f]
 
 
-def english_variants(base):
-    """Named config variants for the English tuning grid (each a dict of overrides)."""
-    def with_(**paths):
-        cfg = copy.deepcopy(base)
-        for path, value in paths.items():
-            node = cfg
-            *parents, leaf = path.split("__")
-            for key in parents:
-                node = node[key]
-            node[leaf] = value
-        return cfg
-
-    return {
-        "defaults": base,
-        "C4 as published (+ no '{', >= 5 sentences)": with_(languages__en__c4__filter_curly_bracket=True,
-                                                             languages__en__c4__min_sentences=5),
-        "C4 as FineWeb runs it (no terminal-punct line rule, + >= 5 sentences, no '{')": with_(
-            languages__en__c4__require_terminal_punct=False, languages__en__c4__filter_curly_bracket=True,
-            languages__en__c4__min_sentences=5),
-        "C4 without terminal-punct line rule": with_(languages__en__c4__require_terminal_punct=False),
-        "c4 off": with_(languages__en__c4__enabled=False),
-        "fineweb off": with_(languages__en__fineweb__enabled=False),
-        "gopher_quality off": with_(languages__en__gopher_quality__enabled=False),
-        "gopher_repetition off": with_(languages__en__gopher_repetition__enabled=False),
-        "no boilerplate line removal": with_(clean__boilerplate=[]),
-    }
-
-
-def chinese_variants(base):
+def override(base: dict, **paths) -> dict:
+    """A copy of ``base`` with ``a__b__c=value`` set at ``base[a][b][c]``."""
     cfg = copy.deepcopy(base)
-    cfg["languages"]["zh"]["chinese"]["min_line_punct_ratio"] = 0.0
-    words = copy.deepcopy(base)
-    words["zh_words"] = "chars"
-    return {"defaults": base, "zh line punctuation off": cfg, "zh_words chars": words}
+    for path, value in paths.items():
+        node = cfg
+        *parents, leaf = path.split("__")
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    return cfg
 
 
-def evaluate(section, docs, lang):
-    """(precision, recall, f1, kept, reasons dropping good docs) of keep vs labels."""
+def english_grid(base: dict) -> dict[str, dict]:
+    """The English tuning grid: C4's terminal-punctuation line rule on/off, Gopher's alpha-words
+    share over whitespace words (Gopher) or punctuation-split tokens (what FineWeb's spaCy tokens
+    count) at 0.8 (published) or 0.76, FineWeb's short-line limit at 0.67 (published) or 0.5."""
+    grid = {}
+    for terminal, (alpha, ratio), short in itertools.product(
+            (True, False), (("words", 0.8), ("split_punctuation", 0.8), ("split_punctuation", 0.76)), (0.67, 0.5)):
+        name = (f"C4 terminal-punct lines {'on' if terminal else 'off'}, alpha {alpha} >= {ratio}, "
+                f"short lines <= {short}")
+        grid[name] = override(base, languages__en__c4__require_terminal_punct=terminal,
+                              languages__en__gopher_quality__alpha_tokens=alpha,
+                              languages__en__gopher_quality__min_alpha_words_ratio=ratio,
+                              languages__en__fineweb__max_short_line_ratio=short)
+    return grid
+
+
+def verdicts(section: dict, texts: list[str], lang: str) -> list[str | None]:
+    """The drop reason of each text (None = kept)."""
     step = Heuristics(**section, counter_inc_fn=count_into(Counter()))
     step.setup()
-    tp = fp = fn = 0
-    good_dropped: Counter = Counter()
-    for i, (text, good) in enumerate(docs):
-        verdict = step.process(Document(id=str(i), text=text, lang=lang))
-        keep = not isinstance(verdict, Drop)
-        tp += keep and good
-        fp += keep and not good
-        fn += (not keep) and good
-        if good and not keep:
-            good_dropped[verdict.reason] += 1
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1, tp + fp, good_dropped
+    out = []
+    for i, text in enumerate(texts):
+        v = step.process(Document(id=str(i), text=text, lang=lang))
+        out.append(v.reason if isinstance(v, Drop) else None)
+    return out
 
 
-def keep_rate(section, texts, lang):
-    step = Heuristics(**section, counter_inc_fn=count_into(Counter()))
-    step.setup()
-    verdicts = [step.process(Document(id=str(i), text=t, lang=lang)) for i, t in enumerate(texts)]
-    reasons = Counter(v.reason for v in verdicts if isinstance(v, Drop))
-    return sum(not isinstance(v, Drop) for v in verdicts), len(texts), reasons
+def prf(kept: list[bool], good: list[bool]) -> tuple[float, float, float]:
+    tp = sum(k and g for k, g in zip(kept, good))
+    fp = sum(k and not g for k, g in zip(kept, good))
+    fn = sum(g and not k for k, g in zip(kept, good))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def datatrove_kept(peer_python: str, texts: list[str]) -> list[bool] | None:
+    """datatrove's FineWeb chain on ``texts`` (None when the peer venv is missing)."""
+    if not os.path.exists(peer_python):
+        return None
+    payload = "".join(json.dumps({"text": t}) + "\n" for t in texts)
+    proc = subprocess.run([peer_python, str(ROOT / "bench" / "datatrove_labels.py")], input=payload,
+                          capture_output=True, text=True, timeout=3600, check=True)
+    kept = set(json.loads(proc.stdout.strip().splitlines()[-1])["kept"])
+    return [i in kept for i in range(len(texts))]
+
+
+def english(base: dict, data: Path, peer_python: str) -> None:
+    dclm = data / "labels/dclm_web_quality_en"
+    splits = {name: read_jsonl(dclm / f"{file}_data.jsonl") for name, file in (("tune", "majority"), ("report", "agreement"))}
+    texts = {s: [r["text"] for r in rows] for s, rows in splits.items()}
+    good = {s: [r["label"] == 1 for r in rows] for s, rows in splits.items()}
+
+    print("## English: tuning grid (DCLM majority_data, 376 docs, 200 good)\n")
+    print("| variant | kept | precision | recall | F1 |\n|---|---|---|---|---|")
+    scored = []
+    for name, section in english_grid(base).items():
+        kept = [r is None for r in verdicts(section, texts["tune"], "en")]
+        scored.append((prf(kept, good["tune"])[2], name))
+        p, r, f1 = prf(kept, good["tune"])
+        print(f"| {name} | {sum(kept)} | {p:.3f} | {r:.3f} | {f1:.3f} |")
+    best = max(scored)[1]
+    print(f"\nBest on the tuning split: {best}.")
+
+    print("\n## English: ours (defaults) and datatrove's FineWeb chain, side by side\n")
+    print("| split | docs (good) | method | kept | precision | recall | F1 |\n|---|---|---|---|---|---|---|")
+    dropped_good: Counter = Counter()
+    for split in ("tune", "report"):
+        n, n_good = len(texts[split]), sum(good[split])
+        reasons = verdicts(base, texts[split], "en")
+        rows = [("keep everything", [True] * n), ("skypile defaults", [r is None for r in reasons])]
+        dt = datatrove_kept(peer_python, texts[split])
+        rows.append(("datatrove 0.10.1 FineWeb chain", dt) if dt else ("datatrove (peer venv missing)", None))
+        for method, kept in rows:
+            if kept is None:
+                print(f"| {split} | {n} ({n_good}) | {method} | - | - | - | - |")
+                continue
+            p, r, f1 = prf(kept, good[split])
+            print(f"| {split} | {n} ({n_good}) | {method} | {sum(kept)} | {p:.3f} | {r:.3f} | {f1:.3f} |")
+        if split == "report":
+            dropped_good.update(r for r, g in zip(reasons, good[split]) if g and r)
+    print("\nGood report-split documents the defaults drop, by rule: "
+          + (", ".join(f"`{k}` {v}" for k, v in dropped_good.most_common()) or "none"))
+
+
+def chinese_table(section: dict, items: list) -> dict:
+    """{(source, split): Counter of reasons ("kept" for kept)} and the good documents dropped."""
+    reasons = verdicts(section, [it.text for it in items], "zh")
+    table: dict = defaultdict(Counter)
+    dropped = []
+    for it, reason in zip(items, reasons):
+        table[(it.source, it.split)][reason or "kept"] += 1
+        if it.good and reason:
+            dropped.append((it, reason))
+    return {"table": table, "dropped": dropped}
+
+
+def good_kept(result: dict, split: str, goods: set[str]) -> tuple[int, int]:
+    rows = [c for (src, s), c in result["table"].items() if s == split and src in goods]
+    return sum(c["kept"] for c in rows), sum(sum(c.values()) for c in rows)
+
+
+def chinese(base: dict, data: Path) -> None:
+    items = zh_devset.build(data, ROOT / "sample" / "cc-excerpt-resiliparse.warc.gz")
+    goods = {it.source for it in items if it.good}
+    res = chinese_table(base, items)
+    print("\n## Chinese development set: defaults\n")
+    print("| part | label | split | docs | kept | kept share | drops (top 4) |\n|---|---|---|---|---|---|---|")
+    for (source, split), counts in sorted(res["table"].items(), key=lambda kv: (kv[0][0] not in goods, kv[0])):
+        n = sum(counts.values())
+        top = ", ".join(f"`{r}` {c}" for r, c in counts.most_common() if r != "kept")
+        top = ", ".join(top.split(", ")[:4])
+        label = "good" if source in goods else "bad"
+        print(f"| {source} | {label} | {split} | {n} | {counts['kept']} | {counts['kept'] / n:.3f} | {top or '-'} |")
+    for split in ("dev", "report"):
+        k, n = good_kept(res, split, goods)
+        worst = min(1 - c["kept"] / sum(c.values()) for (src, s), c in res["table"].items()
+                    if s == split and src in zh_devset.DEGENERATE_KINDS)
+        print(f"\n{split}: good kept {k} / {n} ({k / n:.1%}); lowest drop rate of a degenerate kind {worst:.1%}")
+    print("\nGood documents dropped (every one, both splits):\n")
+    for it, reason in res["dropped"]:
+        head = " ".join(it.text.split())[:70]
+        print(f"- {it.split} `{it.key}` `{reason}`: {head}")
+
+    zh = "languages__zh__"
+    ablations = {
+        "FineWeb-2 alpha words: jieba tokens with punctuation >= 0.735": override(
+            base, **{zh + "gopher_quality__alpha_tokens": "words", zh + "gopher_quality__min_alpha_words_ratio": 0.735}),
+        "sentence-line rule off (FineWeb-2's per-line rule is not available)": override(
+            base, **{zh + "chinese__min_sentence_line_chars_ratio": 0.0}),
+        "FineWeb-2 dup n-gram limits (5: 0.198 ... 10: 0.127)": override(
+            base, **{zh + "gopher_repetition__max_dup_ngram_char_frac": FINEWEB2_DUP_NGRAMS}),
+        "FineWeb char-dup limit 0.01": override(base, **{zh + "fineweb__max_char_dup_ratio": 0.01}),
+    }
+    print("\n## Chinese: FineWeb-2 values put back one at a time\n")
+    print("| variant | split | good kept | bad kept | each degenerate kind dropped (min) |\n|---|---|---|---|---|")
+    for name, section in {"defaults": base, **ablations}.items():
+        r = res if section is base else chinese_table(section, items)
+        for split in ("dev", "report"):
+            k, n = good_kept(r, split, goods)
+            bad = [c for (src, s), c in r["table"].items() if s == split and src not in goods]
+            bad_kept, bad_n = sum(c["kept"] for c in bad), sum(sum(c.values()) for c in bad)
+            worst = min(1 - c["kept"] / sum(c.values()) for (src, s), c in r["table"].items()
+                        if s == split and src in zh_devset.DEGENERATE_KINDS)
+            print(f"| {name} | {split} | {k} / {n} ({k / n:.1%}) | {bad_kept} / {bad_n} | {worst:.1%} |")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--peer-python", default=os.path.join(PEER_ROOT, "venvs", "datatrove", "bin", "python"))
+    ap.add_argument("--only", choices=("en", "zh"), help="one language only")
     args = ap.parse_args(argv)
     base = dict(load_config()["heuristics"])
     base.pop("enabled")
-    dclm = os.path.join(args.data, "labels/dclm_web_quality_en")
-    en = {"tune": [(r["text"], r["label"] == 1) for r in read_jsonl(os.path.join(dclm, "majority_data.jsonl"))],
-          "report": [(r["text"], r["label"] == 1) for r in read_jsonl(os.path.join(dclm, "agreement_data.jsonl"))]}
-    cwt = os.path.join(args.data, "labels/chinesewebtext_quality_zh")
-    zh_all = [(r["text"], True) for r in read_jsonl(os.path.join(cwt, "clean.jsonl"))]
-    zh_all += [(r["text"], False) for r in read_jsonl(os.path.join(cwt, "dirty.jsonl"))]
-    zh = {"tune": zh_all[0::2], "report": zh_all[1::2]}
-
-    print("| lang | variant | split | docs (good) | kept | precision | recall | F1 |")
-    print("|---|---|---|---|---|---|---|---|")
-    dropped_good = {}
-    for lang, splits, variants in (("en", en, english_variants(base)), ("zh", zh, chinese_variants(base))):
-        base_rate = {s: sum(g for _, g in d) / len(d) for s, d in splits.items()}
-        for split in ("tune", "report"):
-            n_good = sum(g for _, g in splits[split])
-            print(f"| {lang} | keep everything | {split} | {len(splits[split])} ({n_good}) | {len(splits[split])} | "
-                  f"{base_rate[split]:.3f} | 1.000 | {2 * base_rate[split] / (1 + base_rate[split]):.3f} |")
-        for name, section in variants.items():
-            for split in ("tune", "report"):
-                p, r, f1, kept, good_dropped = evaluate(section, splits[split], lang)
-                n_good = sum(g for _, g in splits[split])
-                print(f"| {lang} | {name} | {split} | {len(splits[split])} ({n_good}) | {kept} | {p:.3f} | {r:.3f} | {f1:.3f} |")
-                if name == "defaults" and split == "report":
-                    dropped_good[lang] = good_dropped
-    for lang, reasons in dropped_good.items():
-        print(f"\n{lang} report split, good documents dropped by: "
-              + (", ".join(f"{k}={v}" for k, v in reasons.most_common()) or "none"))
-
-    print("\n| set | lang | kept / docs | top drop reasons |\n|---|---|---|---|")
-    sets = [("eval/zh_domains/zh_government_laws_2023plus.jsonl", "zh", "text"),
-            ("eval/zh_domains/zh_finance_laws_regulations.jsonl", "zh", "text"),
-            ("eval/en_domains/en_tech_python_peps_2023plus.jsonl", "en", "text"),
-            ("labels/chinesewebtext_quality_zh/cc_2021-43_ccnet_sample.jsonl", "zh", "raw_content")]
-    for rel, lang, field in sets:
-        texts = [r[field] for r in read_jsonl(os.path.join(args.data, rel))]
-        kept, total, reasons = keep_rate(base, texts, lang)
-        top = ", ".join(f"{k}={v}" for k, v in reasons.most_common(3))
-        print(f"| {os.path.basename(rel)} | {lang} | {kept} / {total} | {top} |")
+    if args.only != "zh":
+        english(base, args.data, args.peer_python)
+    if args.only != "en":
+        chinese(base, args.data)
     return 0
 
 

@@ -23,6 +23,8 @@ class Filter:
     values: ClassVar[Mapping[str, pa.DataType]] = {}
     # (reason, value name, "min" | "max", threshold attribute), checked in order by ``decide``.
     checks: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
+    # True: score the text as cleaned but before the C4 line rules edit it (see ``step``).
+    before_c4_line_rules: bool = False
 
     def load(self) -> None:
         """Read lists or models the filter needs; called once per worker by the step's setup."""

@@ -32,6 +32,9 @@ class FineWebQuality(Filter):
     short_line_length: int = 30
     max_char_dup_ratio: float = 0.01
     max_newline_word_ratio: float = 0.3
+    # Score the lines as extracted, not after C4 removed the unpunctuated ones (datatrove runs C4
+    # without that line rule before FineWeb, so FineWeb's line rules see them there too).
+    before_c4_line_rules: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "stop_chars", tuple(self.stop_chars))

@@ -20,6 +20,10 @@ _STRIP = "".join(sorted(PUNCTUATION))
 _LETTER_RE = re.compile(r"[^\W\d_]")
 BULLETS = ("•", "●", "○", "■", "□", "▪", "▫", "◦", "‣", "►", "▶", "➤", "✓", "✔", "-", "*")
 ELLIPSES = ("...", "…")
+ALPHA_TOKENS = ("words", "no_punctuation", "split_punctuation")
+# Words with inner hyphens, apostrophes and dots kept whole (well-known, don't, 3.5), every other
+# non-space character a token of its own: close to spaCy's English tokens.
+_SPLIT_PUNCT_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,14 +56,20 @@ class GopherQuality(Filter):
     min_alpha_words_ratio: float = 0.8
     min_stop_words: int = 2
     stop_words: tuple[str, ...] = ("the", "be", "to", "of", "and", "that", "have", "with")
-    # Whether punctuation-only tokens count in the alpha-words denominator. Gopher splits on
-    # whitespace, so its punctuation sits inside words; a segmenter (jieba, spaCy) makes every
-    # mark a token, and in Chinese, where a ， or 。 follows every few words, the share of words
-    # with a letter then falls with how well punctuated the text is (bench/README.md, Heuristics).
-    count_punctuation_as_words: bool = True
+    # Tokens of the alpha-words share: ``words`` as the tokenizer gives them (whitespace words
+    # hold their punctuation, as in Gopher; a segmenter's punctuation tokens count);
+    # ``no_punctuation``: without punctuation-only tokens (jieba makes every ，。 a token, so in
+    # Chinese the share would fall with how well the text is punctuated); ``split_punctuation``:
+    # punctuation split off the words first, as the spaCy tokens FineWeb's filters count
+    # (symbols and numbers then weigh on the share). Measured per language: bench/README.md.
+    alpha_tokens: str = "words"
+    # Score the text as cleaned but before the C4 line rules (datatrove runs Gopher before C4).
+    before_c4_line_rules: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "stop_words", frozenset(self.stop_words))
+        if self.alpha_tokens not in ALPHA_TOKENS:
+            raise ValueError(f"gopher_quality.alpha_tokens must be one of {ALPHA_TOKENS}, not {self.alpha_tokens!r}")
 
     def score(self, stats: TextStats) -> dict[str, float]:
         tokens, words = stats.words, stats.real_words
@@ -74,9 +84,16 @@ class GopherQuality(Filter):
             "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_tokens,
             "bullet_lines_ratio": stats.line_start_ratio(BULLETS),
             "ellipsis_lines_ratio": stats.line_end_ratio(ELLIPSES),
-            "alpha_words_ratio": self._alpha_ratio(tokens if self.count_punctuation_as_words else words),
+            "alpha_words_ratio": self._alpha_ratio(self._alpha_tokens(tokens, words, text)),
             "stop_words": sum(map(self.stop_words.__contains__, normalized)),
         }
+
+    def _alpha_tokens(self, tokens: list[str], words: list[str], text: str) -> list[str]:
+        if self.alpha_tokens == "no_punctuation":
+            return words
+        if self.alpha_tokens == "split_punctuation":
+            return _SPLIT_PUNCT_RE.findall(text)
+        return tokens
 
     @staticmethod
     def _alpha_ratio(tokens: list[str]) -> float:
@@ -99,6 +116,8 @@ class GopherRepetition(Filter):
     # n -> maximum share of word characters covered by n-grams that occur more than once.
     max_dup_ngram_char_frac: Mapping[int, float] = dataclasses.field(
         default_factory=lambda: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10})
+    # Score the text as cleaned but before the C4 line rules (datatrove runs Gopher before C4).
+    before_c4_line_rules: bool = False
 
     def __post_init__(self):
         for name in ("max_top_ngram_char_frac", "max_dup_ngram_char_frac"):

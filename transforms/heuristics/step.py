@@ -4,7 +4,7 @@ Per document: pick the rule set of ``doc.lang`` (documents in other or unknown l
 Chinese rules when at least 30% of their non-space characters are Han, the English ones
 otherwise; ``other_languages: keep`` passes other labelled languages through), optionally convert traditional to simplified Chinese, normalise and remove boilerplate
 lines, apply the C4 line rules when the language has C4 on, then score and decide with each filter
-in config order on one :class:`TextStats`. The first failing filter drops the document with
+in config order on one :class:`TextStats` (FineWeb's on the text before the C4 line rules). The first failing filter drops the document with
 ``<prefix>_<reason>``. Removed lines are counted as ``lines_removed:<rule>`` in the ``heuristics``
 namespace (``pipelines/report.py`` sums them into report.json).
 """
@@ -107,32 +107,41 @@ class Heuristics(Step):
         is_zh = non_space and han_chars(doc.text) / non_space >= MIN_HAN_SHARE_FOR_ZH
         return self.fallback_zh if is_zh else self.fallback_other
 
-    def clean(self, text: str, lang: str) -> str:
-        """The text the filters see, with removed lines counted."""
+    def clean_stages(self, text: str, lang: str) -> tuple[str, str]:
+        """(text after cleaning, the same after the C4 line rules), with removed lines counted."""
         if lang == "zh" and self._t2s is not None:
             text = self._t2s.convert(text)
         text, removed = self.cleaner.clean(text)
+        cut = text
         c4 = self.rules[lang].c4
         if c4 is not None:
-            text, c4_removed = c4.clean(text)
+            cut, c4_removed = c4.clean(text)
             removed.update(c4_removed)
         for rule, n in sorted(removed.items()):
             self._counter_inc_fn(f"lines_removed:{rule}", n)
-        return text
+        return text, cut
+
+    def clean(self, text: str, lang: str) -> str:
+        """The text the filters see (and the kept document gets), with removed lines counted."""
+        return self.clean_stages(text, lang)[1]
 
     def process(self, doc: Document) -> Verdict:
         lang = self.language_of(doc)
         if lang is None:
             return doc
-        text = self.clean(doc.text, lang)
+        uncut, text = self.clean_stages(doc.text, lang)
         if not text:
             return Drop("clean_empty")
         tokenizer = ZH_TOKENIZERS[self.zh_words] if lang == "zh" else None
         stats = TextStats(text, tokenizer)
+        # Filters with ``before_c4_line_rules`` (FineWeb's line rules) judge the page's lines as
+        # extracted: after C4 has removed every line without terminal punctuation, the share of
+        # punctuated lines is 1 by construction.
+        uncut_stats = stats if uncut == text else TextStats(uncut, tokenizer)
         values: dict[str, Any] = {}
         reason = None
         for f in self.rules[lang].filters:
-            scored = f.score(stats)
+            scored = f.score(uncut_stats if f.before_c4_line_rules else stats)
             if self.write_stats:
                 values.update({f"hs_{f.prefix}_{k}": v for k, v in scored.items()})
             why = f.decide(scored)

@@ -1,6 +1,8 @@
 """Gopher quality and repetition rules: the reason and the value, on real English and Chinese text."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from transforms.heuristics.gopher import GopherQuality, GopherRepetition
@@ -112,7 +114,20 @@ def test_alpha_words_without_punctuation_tokens(zh_law_paragraphs):
     tokens = jieba_tokens(text)
     punct = sum(1 for t in tokens if not any(c.isalnum() for c in t))
     with_punct = verdict(GopherQuality(), text, jieba_tokens)[1]["alpha_words_ratio"]
-    without = verdict(GopherQuality(count_punctuation_as_words=False), text, jieba_tokens)[1]["alpha_words_ratio"]
+    without = verdict(GopherQuality(alpha_tokens="no_punctuation"), text, jieba_tokens)[1]["alpha_words_ratio"]
     assert punct > 0
     assert with_punct == pytest.approx((len(tokens) - punct) / len(tokens), abs=0.01)
     assert without > with_punct and without == pytest.approx(1.0, abs=0.01)
+
+
+def test_alpha_words_with_punctuation_split_off(fomc_sentences):
+    # FineWeb counts spaCy tokens: "$4,999." is four tokens, none with a letter; whitespace words
+    # would count it as one word.
+    text = " ".join(fomc_sentences[:5])
+    tokens = re.findall(r"\w+(?:[-'’.]\w+)*|[^\w\s]", text)
+    with_letter = sum(1 for t in tokens if re.search(r"[^\W\d_]", t))
+    v = verdict(GopherQuality(alpha_tokens="split_punctuation"), text)[1]
+    assert v["alpha_words_ratio"] == pytest.approx(with_letter / len(tokens))
+    assert v["alpha_words_ratio"] < verdict(GopherQuality(), text)[1]["alpha_words_ratio"]
+    with pytest.raises(ValueError, match="alpha_tokens"):
+        GopherQuality(alpha_tokens="spacy")

@@ -55,10 +55,11 @@ def test_good_chinese_is_not_dropped_by_english_rules(cwt, zh_law_paragraphs):
         reasons = [v.reason for v in verdicts if isinstance(v, Drop)]
         assert not [r for r in reasons if r.startswith(ENGLISH_ONLY)], reasons
         assert sum(isinstance(v, Document) for v in verdicts) >= 9
-    # The same documents under English rules: all dropped, by English-only rules (C4's line rule
-    # removes every line ending in "。", emptying the text).
+    # The same documents under English rules: all dropped, by rules that count whitespace words
+    # (C4's three-word line rule empties the text; a line without spaces is one "word").
     english = [step.process(Document(id=str(i), text=t, lang="en")) for i, t in enumerate(docs)]
-    assert all(isinstance(v, Drop) and v.reason.startswith(ENGLISH_ONLY + ("clean_empty",)) for v in english)
+    assert all(isinstance(v, Drop) and v.reason.startswith(ENGLISH_ONLY + ("clean_empty", "gopher_short_doc"))
+               for v in english)
 
 
 def test_write_stats_columns_on_kept_and_dropped(fomc_sentences):
@@ -156,3 +157,17 @@ def test_other_languages(fomc_sentences):
     assert isinstance(make_step().process(german), Drop)  # `script`: English rules
     with pytest.raises(ValueError, match="other_languages"):
         make_step(other_languages="drop")
+
+
+def test_fineweb_judges_lines_before_c4_removes_them(fomc_sentences):
+    # 9 of 10 lines lose their full stop. C4's terminal-punctuation line rule would remove them,
+    # leaving only punctuated lines for FineWeb's line rule to see; it judges the page as extracted.
+    lines = [s if i % 10 == 0 else s.rstrip(".") for i, s in enumerate(fomc_sentences[:40])]
+    section = default_section(write_stats=True)
+    section["languages"]["en"]["c4"]["require_terminal_punct"] = True
+    step = Heuristics(**section, counter_inc_fn=count_into(Counter()))
+    step.setup()
+    doc = Document(id="a", text="\n".join(lines), lang="en")
+    verdict = step.process(doc)
+    assert verdict == Drop("fineweb_line_punct_ratio")
+    assert doc.extra["hs_fineweb_line_punct_ratio"] == pytest.approx(4 / 40)
