@@ -14,6 +14,7 @@ from train.config import TrainConfig
 from train.data import MixtureLoader, Packer
 from train.distributed import DistEnv, barrier
 from train.mixture import Sampler, Stage, build_stages, weights_at
+from train.rehydrate import SIZE_COLUMN, parse_rehydrate
 from train.shards import DocStream, SourceIndex, index_source
 from train.tokenizer import file_sha256, load_tokenizer, sample_texts, tokenizer_file, train_tokenizer
 
@@ -27,13 +28,14 @@ def index_sources(cfg: TrainConfig, data_dir: str | None) -> dict[str, SourceInd
     """Index every source; an optional one without files is left out (and said so on stderr)."""
     if not cfg.data.sources:
         raise ValueError("data.sources is empty: name at least one glob of Parquet shards")
+    rehydrated = [name for name, spec in cfg.data.sources.items() if parse_rehydrate(name, spec.rehydrate)]
     indexes = {}
     for name, spec in cfg.data.sources.items():
         pattern = resolve_glob(spec.glob, data_dir)
         if spec.optional and not glob.glob(pattern, recursive=True):
             print(f"skypile train: optional source {name!r} ({pattern}) has no files: left out", file=sys.stderr)
             continue
-        indexes[name] = index_source(name, pattern)
+        indexes[name] = index_source(name, pattern, [SIZE_COLUMN] if name in rehydrated else [])
     return indexes
 
 
@@ -63,7 +65,8 @@ def build_loader(cfg: TrainConfig, env: DistEnv, indexes: dict[str, SourceIndex]
     tokenizer, eos_id = load_tokenizer(tokenizer_path, cfg.tokenizer.eos_token)
     packers = {
         name: Packer(DocStream(index, cfg.mixture.seed, env.rank, env.world_size,
-                               cfg.data.sources[name].max_epochs, cfg.data.text_column),
+                               cfg.data.sources[name].max_epochs, cfg.data.text_column,
+                               parse_rehydrate(name, cfg.data.sources[name].rehydrate)),
                      tokenizer, eos_id, cfg.data.encode_batch)
         for name, index in indexes.items()}
     return MixtureLoader(packers, stages, Sampler(stages, cfg.mixture.seed), cfg.data.seq_len,
@@ -82,8 +85,11 @@ def plan_stages(cfg: TrainConfig, world_size: int, present: list[str] | None = N
 
 def fingerprint(cfg: TrainConfig, env: DistEnv, indexes: dict[str, SourceIndex], tokenizer_path: str) -> dict:
     """Everything that decides which tokens a step sees (max_epochs is left out: raising it is safe)."""
+    rehydrate = {name: r.describe() for name in indexes if (r := parse_rehydrate(name, cfg.data.sources[name].rehydrate))}
     return {
-        "sources": {name: {"glob": cfg.data.sources[name].glob, **index.describe()} for name, index in indexes.items()},
+        "sources": {name: {"glob": cfg.data.sources[name].glob, **index.describe(),
+                           **({"rehydrate": rehydrate[name]} if name in rehydrate else {})}
+                    for name, index in indexes.items()},
         "mixture": {"seed": cfg.mixture.seed, "stages": [dataclasses.asdict(s) for s in cfg.mixture.stages]},
         "seq_len": cfg.data.seq_len, "text_column": cfg.data.text_column, "encode_batch": cfg.data.encode_batch,
         "micro_batch_size": cfg.train.micro_batch_size, "grad_accum": cfg.train.grad_accum,

@@ -44,6 +44,8 @@ class SourceSpec:
     # An optional source whose glob matches nothing is left out of the run, its weights dropped
     # from every stage (e.g. a language the curated output happens not to have).
     optional: bool = False
+    # Upsample by MinHash cluster size: {cluster_size: weight} or a preset ("fineweb2"); see train/rehydrate.py.
+    rehydrate: Any = None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from train.mixture import Sampler, Stage, stage_at
+from train.rehydrate import repetitions
 from train.shards import DocStream
 
 
@@ -118,6 +119,12 @@ class MixtureLoader:
             for src, n in counts.items():
                 total[src] = total.get(src, 0) + n
         return dict(sorted(total.items()))
+
+    def rehydration(self) -> dict[str, dict[str, float]]:
+        """Realized copies per document per epoch by cluster-size bucket, of each rehydrated source
+        (this rank's documents)."""
+        return {name: repetitions(p.stream.rehydrated, p.stream.passes)
+                for name, p in sorted(self.packers.items()) if p.stream.rehydration}
 
     def epochs(self) -> dict[str, float]:
         return {name: round(p.stream.epochs_done(), 4) for name, p in sorted(self.packers.items())}

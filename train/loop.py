@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from model.flops import flops_per_token
 from model.parallelize import parallelize, unwrap
-from train import build, checkpoint, state
+from train import build, checkpoint, rehydrate, state
 from train.config import TrainConfig
 from train.distributed import DistEnv, all_gather_objects, all_reduce_sum, barrier
 from train.metrics import MetricsLog, peak_flops
@@ -104,6 +104,8 @@ class Trainer:
             index = packer.stream.index
             lines.append(f"source {name}: {len(index.files)} file(s), {len(index.units)} row group(s), "
                          f"{index.num_rows:,} documents, max_epochs {packer.stream.max_epochs}")
+            if packer.stream.rehydration:
+                lines.append(rehydrate.plan_line(packer.stream, packer.tokenizer))
         for stage in self.stages:
             weights = " ".join(f"{s} {a:g}" if a == b else f"{s} {a:g}->{b:g}" for s, (a, b) in stage.weights.items())
             lines.append(f"stage {stage.name}: steps {stage.start_step}-{stage.end_step - 1} "
@@ -234,7 +236,8 @@ class Trainer:
             "tokens_per_source": self.data["tokens_by_source"],
             "tokens_per_stage": self.data["state"]["realized"],
             "loss_per_source": {s: loss_sum[i] / tokens[i] for i, s in enumerate(sources) if tokens[i]},
-            "epochs": self.data["epochs"], "tokens_per_sec": tokens_per_sec,
+            "epochs": self.data["epochs"], **({"rehydration": self.data["rehydration"]} if self.data["rehydration"] else {}),
+            "tokens_per_sec": tokens_per_sec,
             "mfu": (tokens_per_sec * self.flops_per_token / (self.peak * self.env.world_size)) if self.peak else None,
         }
         if not math.isfinite(record["loss"]):

@@ -14,7 +14,8 @@ from train.data import MixtureLoader
 
 
 def snapshot(loader: MixtureLoader) -> dict:
-    return {"state": loader.state(), "tokens_by_source": loader.tokens_by_source(), "epochs": loader.epochs()}
+    return {"state": loader.state(), "tokens_by_source": loader.tokens_by_source(), "epochs": loader.epochs(),
+            "rehydration": loader.rehydration()}
 
 
 class Prefetcher:

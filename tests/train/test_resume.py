@@ -23,6 +23,20 @@ def _curve(out):
     return [{k: r[k] for k in CURVE_KEYS} for r in read_metrics(str(out / "metrics.jsonl"))]
 
 
+def kill_after_checkpoint(args: list[str], out, step: int) -> None:
+    """Start ``skypile train ARGS --out OUT`` and SIGKILL it once checkpoint ``step`` exists."""
+    proc = subprocess.Popen([*SKYPILE, "train", *args, "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    target = out / "checkpoints" / f"step_{step:08d}.pt"
+    deadline = time.time() + 120
+    while not target.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def _config(tmp_path, tokenizer_dir):
     # 14 + 10 steps, a checkpoint every 4: the kill lands mid-run with steps to replay.
     cfg = tiny_config(tokenizer_dir, train={"micro_batch_size": 2, "grad_accum": 2, "threads": 1, "log_every": 1,
@@ -45,16 +59,7 @@ def test_sigkill_and_resume_gives_the_same_curve(corpus, tokenizer_dir, tmp_path
     assert [r["step"] for r in straight] == list(range(1, 25))
 
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([*SKYPILE, "train", *args, "--out", str(killed)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    target = killed / "checkpoints" / "step_00000004.pt"
-    deadline = time.time() + 120
-    while not target.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    kill_after_checkpoint(args, killed, 4)
     partial = _curve(killed)
     assert 4 <= len(partial) < 24
 
