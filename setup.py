@@ -48,7 +48,9 @@ setup(
     description="SkyPile-style Chinese/English web corpus curation on Apache Beam, with trainer and evaluator",
     python_requires=">=3.10",
     packages=find_packages(include=["pipelines*", "transforms*", "classifiers*", "model*", "train*"]),
-    package_data={"pipelines": ["*.yaml"]},
+    # Files the default run reads (pipelines/data: UT1 lists, LDNOOBW lists, GSM8K test set;
+    # sources and licenses in THIRD_PARTY.md), found through the installed package (pkg://).
+    package_data={"pipelines": ["*.yaml", "data/*/*"], "classifiers": ["models/*"]},
     install_requires=CORE,
     extras_require={"train": TRAIN, "dev": DEV, "all": TRAIN + DEV},
     entry_points={"console_scripts": ["skypile=pipelines.cli:main"]},

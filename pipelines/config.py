@@ -2,11 +2,17 @@
 
 ``pipelines/defaults.yaml`` holds every key with its default and the source it comes from. A
 user's file overrides any subset; unknown keys are an error (a typo must not silently fall back
-to a default). Every step section has ``enabled``; ``--disable STEP`` sets it to false.
+to a default), and so is a value of another type than its default's (``min_chars: abc``, a
+negative count). Every step section has ``enabled``; ``--disable STEP`` sets it to false.
+
+Files that ship with skypile are named ``pkg://<package>/<path>`` (e.g.
+``pkg://pipelines/data/gsm8k/test.jsonl``) and resolved here against the installed package, so
+the defaults work wherever skypile is installed; a user's file may use the same syntax.
 """
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
 from typing import Any, Iterable
 
@@ -15,6 +21,7 @@ import yaml
 DEFAULTS_PATH = os.path.join(os.path.dirname(__file__), "defaults.yaml")
 # Sections that configure the run rather than a step.
 GENERAL_SECTIONS = ("read", "output")
+PACKAGE_SCHEME = "pkg://"
 
 
 class ConfigError(ValueError):
@@ -27,18 +34,64 @@ def _is_section(value: Any) -> bool:
     return isinstance(value, dict) and ("enabled" in value or any(isinstance(v, dict) for v in value.values()))
 
 
+def _type_error(default: Any, value: Any) -> str | None:
+    """Why ``value`` cannot replace ``default`` (None when it can). ``null`` defaults take
+    anything; a number where the default is a number >= 0 must be >= 0 (counts, sizes, ratios)."""
+    if default is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (float, int) if isinstance(default, float) else int):
+            return "must be a number" if isinstance(default, float) else "must be an integer"
+        return "must be >= 0" if default >= 0 and value < 0 else None
+    for kind, name in ((str, "a string"), (list, "a list"), (dict, "a mapping")):
+        if isinstance(default, kind):
+            return None if isinstance(value, kind) else f"must be {name}"
+    return None
+
+
 def _merge(base: dict, override: dict, where: str) -> dict:
     out = copy.deepcopy(base)
     for key, value in override.items():
         if key not in base:
-            raise ConfigError(f"unknown config key {where}{key!r} (known: {', '.join(sorted(base))})")
+            raise ConfigError(f"unknown config key {where}{key!r} (known: {', '.join(sorted(map(str, base)))})")
         if isinstance(base[key], dict) and base[key] and not isinstance(value, dict):
             raise ConfigError(f"config key {where}{key!r} must be a mapping")
         if isinstance(value, dict) and base[key] and (not where or _is_section(base[key])):
             out[key] = _merge(base[key], value, f"{where}{key}.")
         else:
+            problem = _type_error(base[key], value)
+            if problem:
+                raise ConfigError(f"config key {where}{key} {problem}, got {value!r}")
             out[key] = value
     return out
+
+
+def package_path(value: str) -> str:
+    """The file behind ``pkg://<package>/<path>``, inside the installed package."""
+    package, _, rest = value[len(PACKAGE_SCHEME):].partition("/")
+    spec = importlib.util.find_spec(package) if package.isidentifier() else None
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"{value}: no installed package {package!r}")
+    path = os.path.join(list(spec.submodule_search_locations)[0], *rest.split("/"))
+    if not os.path.exists(path):
+        raise ConfigError(f"{value}: not found (looked for {path})")
+    return path
+
+
+def resolve_package_paths(value: Any, where: str = "") -> Any:
+    """``value`` with every ``pkg://`` string replaced by its file path; errors name the key."""
+    if isinstance(value, dict):
+        return {k: resolve_package_paths(v, f"{where}{k}.") for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_package_paths(v, f"{where[:-1]}[{i}].") for i, v in enumerate(value)]
+    if isinstance(value, str) and value.startswith(PACKAGE_SCHEME):
+        try:
+            return package_path(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{where[:-1]}: {exc}") from exc
+    return value
 
 
 def load_defaults() -> dict[str, Any]:
@@ -65,4 +118,6 @@ def load_config(path: str | None = None, disable: Iterable[str] = ()) -> dict[st
         if name not in step_names(config):
             raise ConfigError(f"--disable {name}: no such step (steps: {', '.join(step_names(config))})")
         config[name]["enabled"] = False
-    return config
+    # Disabled steps keep their paths as written: a file they would need must not fail the run.
+    return {name: section if isinstance(section, dict) and section.get("enabled") is False
+            else resolve_package_paths(section, f"{name}.") for name, section in config.items()}

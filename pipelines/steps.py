@@ -28,33 +28,21 @@ def _extract(cfg: dict[str, Any]) -> beam.PTransform:
 
 
 def _langid(cfg: dict[str, Any]) -> beam.PTransform:
-    from pipelines.config import ConfigError
     from transforms.langid import LangId
 
-    try:
-        return ApplyStep(LangId(**cfg))
-    except (ValueError, FileNotFoundError) as exc:  # before launch, with the fix in the message
-        raise ConfigError(str(exc)) from exc
+    return ApplyStep(LangId(**cfg))
 
 
 def _decontaminate(cfg: dict[str, Any]) -> beam.PTransform:
-    from pipelines.config import ConfigError
     from transforms.decontaminate import Decontaminate
 
-    try:
-        return ApplyStep(Decontaminate(**cfg))
-    except (FileNotFoundError, ValueError) as exc:  # a missing benchmark file fails before launch
-        raise ConfigError(str(exc)) from exc
+    return ApplyStep(Decontaminate(**cfg))
 
 
 def _heuristics(cfg: dict[str, Any]) -> beam.PTransform:
-    from pipelines.config import ConfigError
     from transforms.heuristics.step import Heuristics
 
-    try:
-        return ApplyStep(Heuristics(**cfg))
-    except (FileNotFoundError, ValueError, TypeError) as exc:  # bad thresholds or lists fail before launch
-        raise ConfigError(f"heuristics: {exc}") from exc
+    return ApplyStep(Heuristics(**cfg))
 
 
 def _dedup(cls_path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
@@ -63,35 +51,22 @@ def _dedup(cls_path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
     def build(cfg: dict[str, Any]) -> beam.PTransform:
         import importlib
 
-        from pipelines.config import ConfigError
-
         module, cls = cls_path.rsplit(".", 1)
-        try:
-            return getattr(importlib.import_module(module), cls)(**cfg)
-        except (TypeError, ValueError) as exc:  # unknown keys or bad values fail before launch
-            raise ConfigError(f"{cls_path}: {exc}") from exc
+        return getattr(importlib.import_module(module), cls)(**cfg)
 
     return build
 
 
 def _score(cfg: dict[str, Any]) -> beam.PTransform:
-    from pipelines.config import ConfigError
     from transforms.score import ScoreDocuments
 
-    try:
-        return ScoreDocuments(**cfg)
-    except (FileNotFoundError, ValueError, TypeError) as exc:  # a missing or corrupt model fails before launch
-        raise ConfigError(f"score: {exc}") from exc
+    return ScoreDocuments(**cfg)
 
 
 def _score_filter(cfg: dict[str, Any]) -> beam.PTransform:
-    from pipelines.config import ConfigError
     from transforms.score_filter import FilterOnScores, ScoreFilter
 
-    try:
-        return FilterOnScores(ScoreFilter(**cfg))
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"score_filter: {exc}") from exc
+    return FilterOnScores(ScoreFilter(**cfg))
 
 
 BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
@@ -109,6 +84,21 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
 }
 
 
+def build_step(name: str, section: dict[str, Any]) -> beam.PTransform:
+    """One step from its section (without ``enabled``). The step classes check their settings
+    and files when constructed; whatever they reject (a bad value, a missing list, benchmark or
+    model file) becomes a :class:`ConfigError` prefixed with the step's name, before launch."""
+    from pipelines.config import ConfigError
+
+    try:
+        return BUILDERS[name](section)
+    except ConfigError:
+        raise
+    except (ValueError, TypeError, KeyError, OSError) as exc:  # OSError: FileNotFoundError and kin
+        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+        raise ConfigError(message if message.startswith(name) else f"{name}: {message}") from exc
+
+
 def build_steps(config: dict[str, Any]) -> list[tuple[str, beam.PTransform]]:
     """The enabled steps in config order, each built from its section."""
     from pipelines.config import step_names
@@ -120,5 +110,5 @@ def build_steps(config: dict[str, Any]) -> list[tuple[str, beam.PTransform]]:
             continue
         if name not in BUILDERS:
             raise ValueError(f"config section {name!r} has no step builder")
-        steps.append((name, BUILDERS[name](section)))
+        steps.append((name, build_step(name, section)))
     return steps

@@ -5,6 +5,7 @@ Reasons name what matched: ``url_blocklist_<category>`` for a UT1 list, ``url_ha
 """
 from __future__ import annotations
 
+import gzip
 import os
 import re
 
@@ -15,27 +16,34 @@ from transforms.urls import domain_of, normalize_url
 _WORDS = re.compile(r"[a-z]+")
 
 
-def load_ut1(ut1_dir: str, categories: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """``(domains, url_prefixes)``, each mapping an entry to its category. A category may have
-    a ``<cat>_domains.txt`` and/or a ``<cat>_urls.txt`` file; at least one must exist."""
-    domains: dict[str, str] = {}
-    urls: dict[str, str] = {}
+def ut1_files(ut1_dir: str, categories: list[str]) -> list[tuple[str, str, str]]:
+    """``(category, kind, path)`` of each list file: a category may have a ``<cat>_domains.txt``
+    and/or a ``<cat>_urls.txt`` (either may be gzipped, ``.txt.gz``: the shipped copy is); at
+    least one must exist."""
+    found = []
     for cat in categories:
-        found = False
-        for kind, table in (("domains", domains), ("urls", urls)):
-            path = os.path.join(ut1_dir, f"{cat}_{kind}.txt")
-            if not os.path.exists(path):
-                continue
-            found = True
-            with open(path, encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    entry = line.strip().lower()
-                    if entry and not entry.startswith("#"):
-                        entry = entry[4:] if entry.startswith("www.") else entry
-                        table.setdefault(entry, cat)
-        if not found:
-            raise FileNotFoundError(f"UT1 category {cat!r}: no {cat}_domains.txt or {cat}_urls.txt in {ut1_dir}")
-    return domains, urls
+        paths = [(kind, os.path.join(ut1_dir, f"{cat}_{kind}.txt{gz}"))
+                 for kind in ("domains", "urls") for gz in ("", ".gz")]
+        paths = [(kind, path) for kind, path in paths if os.path.isfile(path)]
+        if not paths:
+            raise FileNotFoundError(f"url_filter.ut1_dir: no {cat}_domains.txt or {cat}_urls.txt "
+                                    f"(optionally .gz) for category {cat!r} in {ut1_dir}")
+        found += [(cat, kind, path) for kind, path in paths]
+    return found
+
+
+def load_ut1(ut1_dir: str, categories: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(domains, url_prefixes)``, each mapping an entry to its category (see :func:`ut1_files`)."""
+    tables: dict[str, dict[str, str]] = {"domains": {}, "urls": {}}
+    for cat, kind, path in ut1_files(ut1_dir, categories):
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                entry = line.strip().lower()
+                if entry and not entry.startswith("#"):
+                    entry = entry[4:] if entry.startswith("www.") else entry
+                    tables[kind].setdefault(entry, cat)
+    return tables["domains"], tables["urls"]
 
 
 def url_word_verdict(url: str, hard_words: set[str], soft_words: set[str], min_soft_words: int) -> str | None:
@@ -54,6 +62,8 @@ class UrlFilter(Step):
     def __init__(self, ut1_dir: str = "", ut1_categories=(), hard_words=(), soft_words=(), min_soft_words: int = 3):
         self.ut1_dir = ut1_dir
         self.ut1_categories = list(ut1_categories)
+        if ut1_dir:  # a missing list fails before launch; the lists themselves load on the worker
+            ut1_files(ut1_dir, self.ut1_categories)
         self.hard_words = set(hard_words)
         self.soft_words = set(soft_words)
         self.min_soft_words = min_soft_words

@@ -1,10 +1,15 @@
 """The curation config: documented defaults, overrides, unknown keys, switching steps off."""
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
-from pipelines.config import ConfigError, load_config, load_defaults, step_names
+from pipelines.config import (DEFAULTS_PATH, ConfigError, load_config, load_defaults, package_path,
+                              resolve_package_paths, step_names)
 from pipelines.steps import BUILDERS, build_steps
+from tests.conftest import ROOT
 
 
 def _write(tmp_path, text):
@@ -57,3 +62,118 @@ def test_disable_switches_a_step_off_in_file_or_flag(tmp_path):
     for config in (by_flag, by_file):
         assert "url_filter" not in [name for name, _ in build_steps(config)]
         assert [name for name, _ in build_steps(config)][:2] == ["extract", "langid"]
+
+
+def _package_dirs():
+    import classifiers
+    import pipelines
+
+    return [os.path.dirname(pipelines.__file__), os.path.dirname(classifiers.__file__)]
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_every_file_the_defaults_need_ships_inside_the_package(monkeypatch):
+    """No default reads ${SKYPILE_SHARED_DATA} or the checkout's parent: with the variable
+    pointing nowhere, every file path of an enabled step resolves inside the installed package."""
+    monkeypatch.setenv("SKYPILE_SHARED_DATA", "/nonexistent")
+    with open(DEFAULTS_PATH, encoding="utf-8") as f:
+        assert "${SKYPILE_SHARED_DATA}" not in "".join(line.split("#")[0] for line in f)
+    config = load_config()
+    paths = [s for s in _strings(config) if os.sep in s and not s.startswith(("http", "gs:"))]
+    assert len(paths) >= 4  # UT1 folder, GSM8K, two LDNOOBW lists (plus any shipped model)
+    for path in paths:
+        assert os.path.exists(path), path
+        assert any(path.startswith(d + os.sep) for d in _package_dirs()), path
+    assert all(name in [n for n, _ in build_steps(config)] for name in ("url_filter", "decontaminate", "score"))
+
+
+def test_pkg_paths_resolve_against_the_installed_package():
+    import pipelines
+
+    assert package_path("pkg://pipelines/data/gsm8k/test.jsonl") == os.path.join(
+        os.path.dirname(pipelines.__file__), "data", "gsm8k", "test.jsonl")
+    resolved = resolve_package_paths({"a": ["x", "pkg://pipelines/defaults.yaml"]})
+    assert resolved == {"a": ["x", DEFAULTS_PATH]}
+    with pytest.raises(ConfigError, match=r"^a\[1\]: pkg://pipelines/nope.txt: not found"):
+        resolve_package_paths({"a": ["x", "pkg://pipelines/nope.txt"]})
+    with pytest.raises(ConfigError, match="no installed package 'no_such_package'"):
+        package_path("pkg://no_such_package/x")
+
+
+def test_a_disabled_step_may_name_a_missing_file(tmp_path):
+    config = load_config(_write(tmp_path, "url_filter: {enabled: false, ut1_dir: pkg://pipelines/nope}\n"))
+    assert config["url_filter"]["ut1_dir"] == "pkg://pipelines/nope"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("extract: {min_chars: abc}\n", "extract.min_chars must be an integer, got 'abc'"),
+    ("extract: {fast: yes please}\n", "extract.fast must be true or false"),
+    ("url_filter: {hard_words: porn}\n", "url_filter.hard_words must be a list"),
+    ("langid: {max_chars: -1}\n", "langid.max_chars must be >= 0"),
+    ("minhash_dedup: {threshold: high}\n", "minhash_dedup.threshold must be a number"),
+    ("heuristics: {languages: {en: {c4: {min_words_per_line: x}}}}\n",
+     "heuristics.languages.en.c4.min_words_per_line must be an integer"),
+])
+def test_values_of_the_wrong_type_name_their_key(tmp_path, text, value):
+    with pytest.raises(ConfigError, match=re.escape(value)):
+        load_config(_write(tmp_path, text))
+
+
+def test_an_integer_is_a_number_where_the_default_is_a_float(tmp_path):
+    assert load_config(_write(tmp_path, "minhash_dedup: {threshold: 1}\n"))["minhash_dedup"]["threshold"] == 1
+
+
+# One bad section per step, each through the real CLI: exit 2, one `skypile curate: error:` line
+# naming the key, before launch (nothing written but the output folder's run record, if any).
+BAD_SECTIONS = [
+    ("read: {max_record_bytes: big}\n", "read.max_record_bytes"),
+    ("url_filter: {ut1_dir: /nonexistent}\n", "url_filter.ut1_dir"),
+    ("url_filter: {ut1_dir: pkg://pipelines/data/nope}\n", "url_filter.ut1_dir: pkg://pipelines/data/nope: not found"),
+    ("extract: {extractor: foo}\n", "extract.extractor must be one of"),
+    ("langid: {backend: foo}\n", "langid.backend must be one of"),
+    ("langid: {model_path: /nonexistent/lid.176.bin}\n", "langid.model_path"),
+    ("heuristics: {zh_words: foo}\n", "heuristics.zh_words must be one of"),
+    ("heuristics: {languages: {zh: {chinese: {sensitive_word_lists: [/nonexistent.txt]}}}}\n",
+     "heuristics: sensitive word list(s) not found"),
+    ("url_dedup: {enabled: maybe}\n", "url_dedup.enabled must be true or false"),
+    ("exact_dedup: {score_column: 5}\n", "exact_dedup.score_column must be a string"),
+    ("minhash_dedup: {scheme: foo}\n", "minhash_dedup: scheme must be one of"),
+    ("minhash_dedup: {threshold: 2}\n", "minhash_dedup: threshold must be in (0, 1)"),
+    ("line_dedup: {enabled: true, max_docs: x}\n", "line_dedup.max_docs must be an integer"),
+    ("decontaminate: {benchmarks: [{name: mine, path: /nonexistent.jsonl}]}\n", "decontaminate: benchmark 'mine' file not found"),
+    ("decontaminate: {n: 0}\n", "decontaminate: n and min_matching_ngrams must be >= 1"),
+    ("score: {scorers: [{name: a, task: foo, kind: lexicon, path: [x]}]}\n", "score.scorers a: task must be one of"),
+    ("score: {scorers: [{name: a, task: toxicity, kind: fasttext, path: /nonexistent.bin}]}\n",
+     "score: fastText model not found: /nonexistent.bin"),
+    ("score_filter: {enabled: true, toxicity_rule: foo}\n", "score_filter.toxicity_rule must be one of"),
+    ("output: {num_shards: x}\n", "output.num_shards must be an integer"),
+]
+
+
+def test_bad_sections_cover_every_step():
+    covered = {text.split(":")[0] for text, _ in BAD_SECTIONS}
+    assert covered >= set(step_names(load_defaults())) - {"record_dedup"}
+
+
+@pytest.mark.parametrize("text, message", BAD_SECTIONS)
+def test_bad_config_is_one_clear_line_and_exit_2_before_launch(tmp_path, capsys, text, message):
+    from pipelines import curate
+
+    out = tmp_path / "out"
+    rc = curate.main(["--input", str(ROOT / "sample" / "cc-excerpt-whirlwind.warc.gz"), "--output", str(out),
+                      "--config", _write(tmp_path, text)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("skypile curate: error: "), err
+    assert message in err[0], err[0]
+    assert not (out / "report.json").exists() and not (out / "data").exists()

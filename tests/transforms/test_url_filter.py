@@ -1,11 +1,13 @@
 """URL filter: UT1 domain and URL lists (real lists from shared data), RefinedWeb word scoring."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.config import load_defaults
+from pipelines.config import load_config, load_defaults
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
@@ -26,7 +28,7 @@ def ut1(shared_data):
 
 def _filter(ut1, **kw):
     cfg = {k: v for k, v in load_defaults()["url_filter"].items() if k != "enabled"}
-    cfg.update(ut1_dir=str(ut1), **kw)
+    cfg.update({"ut1_dir": str(ut1), **kw})
     step = UrlFilter(**cfg)
     step.setup()
     return step
@@ -103,3 +105,16 @@ def test_url_filter_step_counts(ut1):
     counters = step_counters(result, "url_filter")
     assert counters == {"kept": 2, "dropped:url_blocklist_gambling": 1, "dropped:url_hard_word": 1,
                         "dropped:url_soft_words": 1, "dropped:url_missing": 1}
+
+
+def test_shipped_gzipped_lists_hold_the_same_entries_as_the_source_lists(ut1):
+    """The default ut1_dir is the copy inside the package (``.txt.gz``): same tables as the
+    plain-text lists it was made from, and the same verdicts."""
+    categories = load_defaults()["url_filter"]["ut1_categories"]
+    shipped = load_config()["url_filter"]["ut1_dir"]
+    assert not shipped.startswith(str(ut1.parent.parent))  # inside the package, not shared data
+    assert sorted(p.name for p in Path(shipped).iterdir()) == sorted(
+        p.name + ".gz" for p in ut1.iterdir())
+    assert load_ut1(shipped, categories) == load_ut1(str(ut1), categories)
+    step = _filter(ut1, ut1_dir=shipped)
+    assert _reason(step, f"https://{_first_entry(ut1, 'gambling_domains.txt')}/") == "url_blocklist_gambling"
