@@ -1,7 +1,9 @@
 """Extraction quality against the ground truth in ../shared/data/html, for both extractors.
 
 Runs our ``Extract`` step's extractors (with the default ``extract`` config) on each page, after our
-charset decoding, and prints one Markdown table:
+charset decoding, and prints one Markdown table; ``trafilatura, layout tables kept`` is the default
+trafilatura without unwrapping layout tables (``extract.unwrap_layout_tables: false``), the
+before/after of that change:
 
 - scrapinghub_aeb: bag-of-tokens precision / recall / F1 of the text against ``articleBody``
   (whitespace tokens, the measure of the article-extraction-benchmark);
@@ -93,8 +95,11 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="pages per set (default: all)")
     args = ap.parse_args(argv)
     settings = {k: v for k, v in load_defaults()["extract"].items()
-                if k in ("favor_precision", "include_comments", "include_tables", "deduplicate", "fast")}
-    extractors = {"trafilatura": TrafilaturaExtractor(**settings), "resiliparse": ResiliparseExtractor()}
+                if k in ("favor_precision", "include_comments", "include_tables", "deduplicate", "fast",
+                         "unwrap_layout_tables")}
+    extractors = {"trafilatura": TrafilaturaExtractor(**settings),
+                  "trafilatura, layout tables kept": TrafilaturaExtractor(**{**settings, "unwrap_layout_tables": False}),
+                  "resiliparse": ResiliparseExtractor()}
     totals: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
     for kind, payload, gold in cases(Path(args.data), args.limit):
         html = decode_html(payload)[0]

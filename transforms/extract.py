@@ -16,6 +16,7 @@ import re
 
 from transforms.charset import decode_html
 from transforms.document import Document
+from transforms.layout_tables import unwrap_layout_tables
 from transforms.step import Drop, Step, Verdict
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -37,9 +38,14 @@ class TrafilaturaExtractor:
     """trafilatura's ``bare_extraction`` with the settings of the ``extract`` config section."""
 
     def __init__(self, favor_precision: bool = True, include_comments: bool = False,
-                 include_tables: bool = True, deduplicate: bool = False, fast: bool = False):
+                 include_tables: bool = True, deduplicate: bool = False, fast: bool = False,
+                 unwrap_layout_tables: bool = True):
         import trafilatura
         from trafilatura.settings import use_config
+        from trafilatura.utils import load_html
+
+        self._load_html = load_html
+        self._unwrap = unwrap_layout_tables
 
         self._extract = trafilatura.bare_extraction
         self._config = use_config()
@@ -52,6 +58,12 @@ class TrafilaturaExtractor:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
     def __call__(self, html: str) -> str | None:
+        if self._unwrap:
+            # trafilatura's own parser, so a page without layout tables extracts exactly as before.
+            html = self._load_html(html)
+            if html is None:
+                return None
+            unwrap_layout_tables(html)
         result = self._extract(html, with_metadata=False, config=self._config, **self._settings)
         return getattr(result, "text", None) if result is not None else None
 
