@@ -5,7 +5,7 @@ Two ways to choose the new tokens (``method``):
 - ``bpe``: BPE merges learned on the language's text over the base's *own* normalizer and
   pre-tokenizer (so the merges apply to exactly the pieces the base produces), kept in the order
   learned;
-- ``chars``: whole characters and jieba words by frequency, as Skywork extended LLaMA's tokenizer
+- ``chars``: whole Han characters and jieba words by frequency, as Skywork extended LLaMA's tokenizer
   (Skywork-13B technical report, arXiv:2310.19341, tokenizer section; Chinese-LLaMA likewise). Each
   string gets a merge path from the pieces the tokenizer already makes of it.
 
@@ -101,7 +101,7 @@ class BaseBPE:
         if model.get("type") != "BPE":
             raise TokenizerError(f"{path}: not a BPE tokenizer.json (model type {model.get('type')!r})")
         vocab = dict(model["vocab"])
-        if any(c not in BYTE_DECODER for c in _BYTE_CHARS) or not all(ch in vocab for ch in _BYTE_CHARS):
+        if not all(ch in vocab for ch in _BYTE_CHARS):
             raise TokenizerError(f"{path}: not a byte-level BPE (some of the 256 byte tokens are missing)")
         raw = model.get("merges", [])
         pair_format = bool(raw) and isinstance(raw[0], list)
@@ -170,15 +170,15 @@ def learn_bpe(base: BaseBPE, base_tok: Tokenizer, texts: Iterable[str], add: int
 
 
 def count_units(texts: Iterable[str], min_count: int = 2) -> list[tuple[str, int]]:
-    """Han characters and jieba words (two Han characters or more) by descending frequency."""
-    import jieba
+    """Han characters and jieba words (two Han characters or more) by descending frequency
+    (jieba-rs, ``rjieba``: jieba's dictionary and cuts)."""
+    import rjieba
 
-    jieba.setLogLevel(60)
     counts: Counter = Counter()
     for text in texts:
         for run in HAN.findall(text):
             counts.update(run)
-            counts.update(w for w in jieba.lcut(run, HMM=False) if len(w) > 1)
+            counts.update(w for w in rjieba.cut(run) if len(w) > 1)
     return sorted(((u, n) for u, n in counts.items() if n >= min_count), key=lambda x: (-x[1], x[0]))
 
 
