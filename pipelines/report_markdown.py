@@ -47,6 +47,28 @@ def languages_markdown(report: dict[str, Any]) -> str:
     return markdown_table(("language", "documents kept", "share"), rows, numeric=(1, 2))
 
 
+def _snippet(text: str) -> str:
+    """A snippet safe in Markdown: no HTML, no emphasis or code marks from the page."""
+    for ch in "\\`*_[]<>|#":
+        text = text.replace(ch, "\\" + ch)
+    return text or "(no text)"
+
+
+def drop_samples_markdown(report: dict[str, Any]) -> str:
+    """Per step and reason (in funnel order, largest first): the top domains and three example
+    snippets of what the reason removed (``transforms/drop_samples.py``)."""
+    order = {entry["step"]: i for i, entry in enumerate(report.get("funnel", []))}
+    entries = sorted(report["drop_samples"], key=lambda e: (order.get(e["step"], len(order)), -e["dropped"], e["reason"]))
+    parts = []
+    for e in entries:
+        domains = ", ".join(f"`{d}` {n:,}" for d, n in e["top_domains"])
+        parts += [f"### `{e['step']}` / `{e['reason']}`: {e['dropped']:,} documents, {e['domains']:,} domains",
+                  "", f"Top domains: {domains or '-'}", ""]
+        parts += [f"- {_snippet(x['text'])} ({x['url'] or x['id']})" for x in e["examples"]]
+        parts.append("")
+    return "\n".join(parts)
+
+
 def summary_line(report: dict[str, Any]) -> str:
     dropped = sum(report["dropped"].values())
     status = "balanced" if report["balanced"] else "**NOT balanced**: records are unaccounted for"
@@ -61,6 +83,8 @@ def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> s
     parts += ["## Funnel", "", funnel_markdown(report), "",
               "## Dropped, by reason", "", dropped_markdown(report), "",
               "## Kept, by language", "", languages_markdown(report), ""]
+    if report.get("drop_samples"):
+        parts += ["## What each reason dropped", "", drop_samples_markdown(report)]
     if report.get("lines_removed"):
         rows = [(f"`{k}`", v) for k, v in sorted(report["lines_removed"].items())]
         parts += ["## Lines removed inside kept documents", "", markdown_table(("reason", "lines"), rows, numeric=(1,)), ""]

@@ -1,0 +1,103 @@
+"""Drop samples on a real Common Crawl excerpt: per step and reason, exact domain counts and the
+smallest-id snippets, whatever the input order; and their section in report.md."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+
+from pipelines.config import load_config
+from pipelines.report_markdown import report_markdown
+from tests.conftest import beam_test_pipeline
+from transforms.apply import ApplyStep
+from transforms.drop_samples import SNIPPET_CHARS, SampleDrops, domain_of, read_drop_samples
+from transforms.extract import Extract
+from transforms.heuristics.step import Heuristics
+from transforms.read_warc import read_warc
+from transforms.step import Drop
+
+WARC = Path(__file__).resolve().parents[2] / "sample" / "cc-excerpt-resiliparse.warc.gz"
+
+
+@pytest.fixture(scope="module")
+def pages():
+    with open(WARC, "rb") as f:
+        return [v for v in read_warc(f, str(WARC), 10 ** 8) if not isinstance(v, Drop)]
+
+
+def heuristics():
+    section = dict(load_config()["heuristics"])
+    section.pop("enabled")
+    return Heuristics(**section)
+
+
+def run(pages, output):
+    with beam_test_pipeline() as p:
+        docs = p | beam.Create(pages)
+        extracted = docs | "Extract" >> ApplyStep(Extract())
+        filtered = extracted["kept"] | "Heuristics" >> ApplyStep(heuristics())
+        ((extracted["rejected"], filtered["rejected"]) | beam.Flatten()) | SampleDrops(output)
+    return read_drop_samples(output)
+
+
+def expected(pages):
+    """The same figures computed directly, step by step."""
+    extract, rules = Extract(), heuristics()
+    rules.setup()
+    drops = defaultdict(list)
+    for doc in pages:
+        doc = dataclasses.replace(doc, extra=dict(doc.extra))  # extraction edits the document
+        verdict = extract.process(doc)
+        if isinstance(verdict, Drop):
+            drops[("extract", verdict.reason)].append(doc)
+            continue
+        verdict = rules.process(verdict)
+        if isinstance(verdict, Drop):
+            drops[("heuristics", verdict.reason)].append(doc)
+    return drops
+
+
+@pytest.fixture(scope="module")
+def output_a(pages, tmp_path_factory):
+    out = tmp_path_factory.mktemp("drops") / "a"
+    run(pages, str(out))
+    return out
+
+
+def test_counts_domains_and_smallest_ids(pages, output_a):
+    samples = read_drop_samples(str(output_a))
+    drops = expected(pages)
+    assert {(e["step"], e["reason"]) for e in samples} == set(drops) and len(drops) >= 3
+    for e in samples:
+        docs = drops[(e["step"], e["reason"])]
+        counts = Counter(domain_of(d) for d in docs)
+        assert e["dropped"] == len(docs) and e["domains"] == len(counts)
+        assert e["top_domains"] == [[d, n] for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        smallest = sorted(docs, key=lambda d: d.id)[:3]
+        assert [x["id"] for x in e["examples"]] == [d.id for d in smallest]
+        for x, d in zip(e["examples"], smallest):
+            assert x["url"] == d.url and x["text"] == " ".join(d.text[:SNIPPET_CHARS].split())
+
+
+def test_same_file_whatever_the_order(pages, output_a, tmp_path):
+    run(list(reversed(pages)), str(tmp_path / "b"))
+    a, b = ((out / "drop_samples.json").read_bytes() for out in (output_a, tmp_path / "b"))
+    assert a == b and json.loads(a)
+
+
+def test_report_markdown_section(output_a):
+    samples = read_drop_samples(str(output_a))
+    funnel = [{"step": s, "in": 0, "kept": 0, "dropped": {}} for s in ("read", "extract", "heuristics")]
+    report = {"records_in": 0, "kept": 0, "dropped": {}, "balanced": True, "kept_per_language": {},
+              "funnel": funnel, "drop_samples": samples}
+    md = report_markdown(report, chart=None)
+    assert "## What each reason dropped" in md
+    first = samples[0]["examples"][0]
+    assert first["url"] in md
+    heuristics_drop = next(e for e in samples if e["step"] == "heuristics")
+    assert f"### `heuristics` / `{heuristics_drop['reason']}`" in md
+    assert "<" not in md.split("## What each reason dropped")[1].replace("\\<", "")

@@ -1,0 +1,130 @@
+"""What each drop reason removes, for the run report: top domains and example snippets.
+
+Per ``(step, reason)``: the domains with the most dropped documents (``top_domains``), how many
+documents and distinct domains were dropped, and the ``snippets`` dropped documents with the
+smallest ids (first ``SNIPPET_CHARS`` characters of their text, and their URL). Smallest ids,
+not the first seen, so the report is the same whatever the workers and bundles; ids are hashes
+of each record's identity, so the smallest are an unbiased sample. Two small shuffles: drops
+counted per (step, reason, domain), then the top domains and the smallest ids per (step, reason)
+kept by combiners that hold ``top_domains`` and ``snippets`` entries, never a whole domain list.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+import apache_beam as beam
+
+from transforms.document import Document
+from transforms.step import Rejected
+
+SNIPPET_CHARS = 200
+DROP_SAMPLES_JSON = "drop_samples.json"
+
+
+def domain_of(doc: Document) -> str:
+    if doc.domain:
+        return doc.domain
+    host = urlsplit(doc.url).hostname if doc.url else None
+    return host or "(no url)"
+
+
+def slim(doc: Document) -> Document:
+    """What the sample needs of a dropped document (a DoFn that drops documents itself, e.g. per
+    input file, can emit ``Rejected(step, reason, slim(doc))`` for ``SampleDrops``)."""
+    return Document(id=doc.id, url=doc.url, domain=domain_of(doc),
+                    text=" ".join((doc.text or "")[:SNIPPET_CHARS].split()))
+
+
+class _TopFn(beam.CombineFn):
+    """The ``n`` smallest values by ``key`` (and the number of inputs): small accumulators."""
+
+    def __init__(self, n: int, key=None):
+        self.n, self.key = n, key
+
+    def create_accumulator(self):
+        return 0, []
+
+    def add_input(self, acc, value):
+        count, best = acc
+        return count + 1, self._keep([*best, value])
+
+    def merge_accumulators(self, accs: Iterable):
+        counts, values = 0, []
+        for count, best in accs:
+            counts += count
+            values.extend(best)
+        return counts, self._keep(values)
+
+    def _keep(self, values):
+        return heapq.nsmallest(self.n, values, key=self.key)
+
+    def extract_output(self, acc):
+        return acc
+
+
+def _by_count_then_name(entry):
+    domain, n = entry
+    return -n, domain
+
+
+def _entry(kv) -> dict[str, Any]:
+    (step, reason), grouped = kv
+    (domains, top), = grouped["domains"] or [(0, [])]
+    (dropped, examples), = grouped["examples"] or [(0, [])]
+    return {"step": step, "reason": reason, "dropped": dropped, "domains": domains,
+            "top_domains": [[d, n] for d, n in top],
+            "examples": [{"id": i, "url": u, "text": t} for i, u, t in examples]}
+
+
+class _WriteJsonFn(beam.DoFn):
+    def __init__(self, path: str):
+        self.path = path
+
+    def process(self, entries: list[dict[str, Any]]):
+        from apache_beam.io.filesystems import FileSystems
+
+        entries = sorted(entries, key=lambda e: (e["step"], e["reason"]))
+        with FileSystems.create(self.path) as f:
+            f.write(json.dumps(entries, ensure_ascii=False, indent=1).encode("utf-8"))
+        yield self.path
+
+
+class SampleDrops(beam.PTransform):
+    """``rejected | SampleDrops(output)`` (``Rejected`` records) writes ``output/drop_samples.json``;
+    :func:`read_drop_samples` reads it back for the report."""
+
+    def __init__(self, output: str, top_domains: int = 5, snippets: int = 3):
+        super().__init__()
+        self.output, self.top_domains, self.snippets = output, top_domains, snippets
+
+    def expand(self, rejected):
+        from apache_beam.io.filesystems import FileSystems
+
+        slim_drops = rejected | "Slim" >> beam.Map(lambda r: (r.step, r.reason, slim(r.doc)))
+        domains = (slim_drops
+                   | "ByDomain" >> beam.Map(lambda t: ((t[0], t[1], t[2].domain), 1))
+                   | "CountDomains" >> beam.CombinePerKey(sum)
+                   | "ByReason" >> beam.Map(lambda kv: ((kv[0][0], kv[0][1]), (kv[0][2], kv[1])))
+                   | "TopDomains" >> beam.CombinePerKey(_TopFn(self.top_domains, _by_count_then_name)))
+        examples = (slim_drops
+                    | "Examples" >> beam.Map(lambda t: ((t[0], t[1]), (t[2].id, t[2].url or "", t[2].text)))
+                    | "SmallestIds" >> beam.CombinePerKey(_TopFn(self.snippets)))
+        return ({"domains": domains, "examples": examples}
+                | "Join" >> beam.CoGroupByKey()
+                | "Entry" >> beam.Map(_entry)
+                | "All" >> beam.combiners.ToList()
+                | "Write" >> beam.ParDo(_WriteJsonFn(FileSystems.join(self.output, DROP_SAMPLES_JSON))))
+
+
+def read_drop_samples(output: str) -> list[dict[str, Any]]:
+    """The entries ``SampleDrops`` wrote under ``output`` ([] when there are none)."""
+    from apache_beam.io.filesystems import FileSystems
+
+    path = FileSystems.join(output, DROP_SAMPLES_JSON)
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))
