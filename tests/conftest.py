@@ -7,14 +7,26 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Real data shipped beside the project (never copied into it); SKYPILE_SHARED_DATA overrides.
-SHARED_DATA = Path(os.environ.get("SKYPILE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+# The real test data lives beside the project (never copied into it): SKYPILE_TEST_DATA, else
+# SKYPILE_SHARED_DATA (the name the benchmarks and ${SKYPILE_SHARED_DATA} in configs use), else
+# the checkout's ../shared/data.
+TEST_DATA_VAR = "SKYPILE_TEST_DATA"
+SHARED_DATA = Path(os.environ.get(TEST_DATA_VAR) or os.environ.get("SKYPILE_SHARED_DATA")
+                   or ROOT.parent / "shared" / "data")
+
+
+def pytest_configure(config) -> None:
+    """Without the data nearly every test would fail on its own: stop at once with one line."""
+    if not (SHARED_DATA / "SOURCES.md").is_file():
+        pytest.exit(f"test data not found at {SHARED_DATA}: set {TEST_DATA_VAR} to the folder holding "
+                    "SOURCES.md, warc/, html/, lists/, eval/, labels/ (default: ../shared/data beside the "
+                    "checkout)", returncode=4)
+    # Subprocesses and ${SKYPILE_SHARED_DATA} in test configs see the same folder.
+    os.environ.setdefault("SKYPILE_SHARED_DATA", str(SHARED_DATA))
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.fail(f"shared data not found at {SHARED_DATA} (set SKYPILE_SHARED_DATA)")
     return SHARED_DATA
 
 
