@@ -1,0 +1,94 @@
+"""A fresh clone, anywhere: the committed tree (``git archive HEAD``, what ``git clone`` gets)
+unpacked in a temporary folder with no ``../shared`` beside it, installed (not editable) into a
+new venv, then ``make run`` there. Uncommitted edits are not in a clone, so not in this test.
+
+The venv gets the project's dependencies through a path line to this checkout's site-packages
+(the sdist test does the same: nothing is downloaded), and the package itself from the clone, so a
+default that reads a file from outside the package, or a data file the install leaves out, fails
+here. ``make run`` is the real Makefile target; its venv stamp is made newer than setup.py so that
+make does not try to reinstall from the network.
+"""
+from __future__ import annotations
+
+import glob
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.config import load_defaults, step_names
+from tests.conftest import ROOT
+
+ENV_DROP = ("PYTHONPATH", "SKYPILE_SHARED_DATA", "SKYPILE_TEST_DATA", "VIRTUAL_ENV")
+
+
+def _run(cmd, **kwargs):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
+    assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fresh")
+    clone = tmp / "skypile"
+    clone.mkdir()
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(clone, filter="data")
+    assert not (clone.parent.parent / "shared").exists() and not (clone.parent / "shared").exists()
+    venv = clone / ".venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    site = _run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+    site = site.stdout.strip()
+    with open(os.path.join(site, "skypile-deps.pth"), "w") as f:
+        f.write(sysconfig.get_paths()["purelib"] + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROP}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    _run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", "--no-deps",
+          "--no-build-isolation", "--no-index", str(clone)], cwd=tmp, env=env)
+    shutil.rmtree(clone / "build", ignore_errors=True)
+    (venv / ".installed").touch()  # newer than setup.py and constraints.txt: make installs nothing
+    return clone, site, env
+
+
+def test_make_run_in_a_fresh_clone_runs_every_default_step(clone):
+    clone, site, env = clone
+    proc = _run(["make", "run"], cwd=clone, env=env)
+    out = clone / "out" / "sample"
+    report = json.loads((out / "report.json").read_text())
+    assert report["balanced"] is True, proc.stdout[-3000:]
+    # The shipped files were read from the installed package, not from the clone or ../shared.
+    assert report["config"]["url_filter"]["ut1_dir"].startswith(site)
+    assert report["config"]["decontaminate"]["benchmarks"][0]["path"].startswith(site)
+    defaults = load_defaults()
+    enabled = [name for name in step_names(defaults) if defaults[name].get("enabled", True)]
+    funnel = {row["step"]: row for row in report["funnel"]}
+    assert [name for name in funnel if name in enabled] == enabled  # every default step ran, in order
+    assert all(funnel[name]["in"] > 0 for name in enabled)
+    dropped = {name: sum(row["dropped"].values()) for name, row in funnel.items()}
+    assert dropped["url_filter"] >= 1 and dropped["heuristics"] >= 1
+    assert dropped["url_dedup"] + dropped["exact_dedup"] + dropped["minhash_dedup"] >= 1
+    if defaults["score_filter"]["enabled"]:
+        assert dropped["score_filter"] >= 1
+    scorers = [f"{s['task']}_{s['name']}" for s in defaults["score"]["scorers"]]
+    shards = glob.glob(str(out / "data" / "*" / "*.parquet"))
+    assert shards and report["kept"] == sum(pq.ParquetFile(p).metadata.num_rows for p in shards)
+    for path in shards:
+        assert set(scorers) <= set(pq.read_schema(path).names), path
+    assert (out / "report.md").exists() and glob.glob(str(out / "rejected" / "*.parquet"))
+
+
+def test_make_test_without_the_data_stops_at_once_with_one_line(clone):
+    clone, _, env = clone
+    proc = subprocess.run(["make", "-s", "test"], cwd=clone, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    lines = [line for line in (proc.stdout + proc.stderr).strip().splitlines() if not line.startswith("make")]
+    assert len(lines) == 1 and "SKYPILE_TEST_DATA" in lines[0] and "test data not found" in lines[0], lines
