@@ -90,6 +90,9 @@ def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> s
         parts += ["## Lines removed inside kept documents", "", markdown_table(("reason", "lines"), rows, numeric=(1,)), ""]
     if report.get("inputs"):
         parts += ["## Inputs", "", f"{len(report['inputs']):,} files.", ""]
+    if report.get("versions"):  # pipelines/provenance.py: what produced the corpus
+        rows = [(f"`{name}`", version) for name, version in sorted(report["versions"].items())]
+        parts += ["## Tool versions", "", markdown_table(("tool", "version"), rows), ""]
     return "\n".join(parts)
 
 

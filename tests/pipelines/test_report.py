@@ -60,3 +60,15 @@ def test_report_from_a_real_run_is_written_and_balanced(shared_data, tmp_path):
     assert saved["records_in"] == 5 and saved["balanced"] is True
     assert saved["dropped"] == {"read_not_response": 3, "read_truncated": 1}
     assert saved["kept"] == 1 and saved["kept_per_language"] == {"und": 1}
+
+
+def test_report_md_lists_the_tool_versions_of_the_run():
+    from pipelines.provenance import package_versions
+    from pipelines.report_markdown import report_markdown
+
+    report = build_report(COUNTERS, ["extract", "langid"], {}, [])
+    assert "Tool versions" not in report_markdown(report, chart=None)
+    report["versions"] = package_versions()
+    md = report_markdown(report, chart=None)
+    assert "## Tool versions" in md
+    assert f"| `apache-beam` | {report['versions']['apache-beam']} |" in md and "| `python` |" in md
