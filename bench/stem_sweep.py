@@ -4,13 +4,15 @@
 
 1. Data (``OUT/data``): ``web/`` = the gold main-content texts of real web pages (scrapinghub
    article-extraction-benchmark article bodies and Mozilla Readability's expected outputs, i.e.
-   extracted web text); ``gsm8k/`` = GSM8K *train* problems, question + " " + answer.
+   extracted web text), every 5th page held out as ``eval/web_heldout.jsonl``; ``gsm8k/`` =
+   GSM8K *train* problems, question + " " + answer.
 2. Per seed: stage 1 (``configs/experiments/stem_stage1.yaml``: web only), then
    ``skypile experiment sweep`` of stage 2 (``stem_stage2.yaml``) from it with the GSM8K share
    0, 0.1, 0.2, 0.4.
-3. Evaluation: general = the English domain sets (Python PEPs, FOMC minutes, an arXiv paper:
-   never trained on); in-domain probe = GSM8K *test* (never trained on), both through the
-   trainer's built-in hook. Prints the seed-noise table and the forecast backtests.
+3. Evaluation: general = the held-out web pages (never trained on: Skywork's general-domain
+   validation loss) plus any ``--general`` sets; in-domain probe = GSM8K *test* (never trained
+   on), both through the trainer's built-in hook. Prints the seed-noise table and the forecast
+   backtests.
 
 Reads ../shared/data (benchmark inputs only; nothing here ships with the package).
 """
@@ -66,17 +68,30 @@ def write_source(folder: str, name: str, texts: list[str], files: int = 4, rows_
 
 
 def prepare(data: str) -> dict:
-    if not os.path.isdir(os.path.join(data, "web")):
-        write_source(os.path.join(data, "web"), "web", web_texts())
+    """Training shards, and every 5th web document held out as the general validation set."""
+    heldout = os.path.join(data, "eval", "web_heldout.jsonl")
+    if not os.path.isfile(heldout):
+        web = web_texts()
+        write_source(os.path.join(data, "web"), "web", [t for i, t in enumerate(web) if i % 5])
         write_source(os.path.join(data, "gsm8k"), "gsm8k", gsm8k_texts("train"))
+        os.makedirs(os.path.dirname(heldout), exist_ok=True)
+        with open(heldout + ".tmp", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps({"text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(web) if i % 5 == 0)
+        os.replace(heldout + ".tmp", heldout)
     import pyarrow.parquet as pq
 
-    return {src: sum(pq.ParquetFile(f).metadata.num_rows for f in glob.glob(os.path.join(data, src, "*.parquet")))
-            for src in ("web", "gsm8k")}
+    counts = {src: sum(pq.ParquetFile(f).metadata.num_rows for f in glob.glob(os.path.join(data, src, "*.parquet")))
+              for src in ("web", "gsm8k")}
+    with open(heldout, encoding="utf-8") as f:
+        counts["web_heldout"] = sum(1 for _ in f)
+    return counts
 
 
-def eval_sets() -> list[str]:
-    return ["--set", f"eval.domains=[{os.path.join(SHARED, 'eval', 'en_domains')}]",
+def eval_sets(data: str, general: list[str]) -> list[str]:
+    """General = held-out web text (Skywork's general-domain validation loss) and any --general
+    sets; in-domain probe = GSM8K test."""
+    domains = ",".join([os.path.join(data, "eval", "web_heldout.jsonl"), *general])
+    return ["--set", f"eval.domains=[{domains}]",
             "--set", f"eval.probe=gsm8k_test={os.path.join(SHARED, 'eval', 'gsm8k', 'test.jsonl')}:question,answer"]
 
 
@@ -144,7 +159,7 @@ def summarize(out: str, seeds: list[int], chart: str | None) -> str:
             for share, r in zip(SHARES, table):
                 ax.annotate(f"{share:g}", (r["general"], r["in_domain"]), textcoords="offset points",
                             xytext=(5, 3), fontsize=7)
-        ax.set_xlabel("general loss: English domain sets, average (normalized, nats/token)")
+        ax.set_xlabel("general loss: held-out web text (normalized, nats/token)")
         ax.set_ylabel("in-domain loss: GSM8K test (normalized, nats/token)")
         ax.set_title("stage-2 GSM8K share 0 / 0.1 / 0.2 / 0.4 (baseline starred), tiny model", fontsize=9)
         ax.legend(fontsize=8)
@@ -158,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="runs/stem_sweep")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--margin", type=float, default=0.02, help="general-loss margin of the pick rule (nats)")
+    ap.add_argument("--general", nargs="*", default=[], metavar="JSONL",
+                    help="more general sets beside the held-out web text (pooled into the general average)")
     ap.add_argument("--chart", help="also draw both seeds' trade-off curves into this PNG")
     ap.add_argument("--summary-only", action="store_true", help="tables of finished sweeps, no training")
     args = ap.parse_args(argv)
@@ -168,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         seeds = ["--set", f"train.seed={seed}", "--set", f"mixture.seed={seed}"]
         stage1 = os.path.join(out, f"seed{seed}", "stage1")
         skypile("train", "--config", "configs/experiments/stem_stage1.yaml", "--data", data, "--out", stage1,
-                *eval_sets(), *seeds)
+                *eval_sets(data, args.general), *seeds)
         skypile("experiment", "sweep", "--config", "configs/experiments/stem_stage2.yaml", "--data", data,
                 "--out", os.path.join(out, f"seed{seed}", "sweep"), "--init-from", stage1,
-                "--vary", vary_weights(), "--margin", str(args.margin), *eval_sets(), *seeds)
+                "--vary", vary_weights(), "--margin", str(args.margin), *eval_sets(data, args.general), *seeds)
     if len(args.seeds) > 1 or args.summary_only:
         summary = summarize(out, args.seeds, args.chart)
         with open(os.path.join(out, "summary.md"), "w", encoding="utf-8") as f:

@@ -65,15 +65,19 @@ def chart(table: list[dict], picked: dict, path: str, probe: str, metric: str, m
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for r in table:
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for i, r in enumerate(table):  # points named v0, v1, ...; the legend spells the variants out
         ax.scatter(r["general"], r["in_domain"], marker="*" if r["baseline"] else "o",
-                   s=160 if r["baseline"] else 50, color="black" if r["baseline"] else "tab:blue", zorder=3)
-        ax.annotate(r["label"] + (" (baseline)" if r["baseline"] else ""), (r["general"], r["in_domain"]),
-                    textcoords="offset points", xytext=(6, 4), fontsize=7)
+                   s=160 if r["baseline"] else 50, color="black" if r["baseline"] else "tab:blue", zorder=3,
+                   label=f"v{i}: {r['label']}" + (" (baseline)" if r["baseline"] else ""))
+        ax.annotate(f"v{i}", (r["general"], r["in_domain"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.scatter(picked["general"], picked["in_domain"], s=300, facecolors="none", edgecolors="red", zorder=4,
-               label=f"picked: {picked['label']}")
-    ax.axvline(table[0]["general"] + margin, color="grey", ls=":", lw=1, label=f"baseline + margin ({margin:g})")
+               label="picked")
+    limit = table[0]["general"] + margin
+    ax.axvline(limit, color="grey", ls=":", lw=1, label=f"baseline + margin ({margin:g})")
+    xs = [r["general"] for r in table] + [limit]
+    pad = 0.1 * (max(xs) - min(xs)) or 0.01
+    ax.set_xlim(min(xs) - pad, max(xs) + pad)
     ax.set_xlabel(f"general loss: domain-set average ({metric})")
     ax.set_ylabel(f"in-domain loss: {probe} ({metric})")
     ax.legend(fontsize=7, loc="best")
