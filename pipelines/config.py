@@ -6,22 +6,23 @@ to a default), and so is a value of another type than its default's (``min_chars
 negative count). Every step section has ``enabled``; ``--disable STEP`` sets it to false.
 
 Files that ship with skypile are named ``pkg://<package>/<path>`` (e.g.
-``pkg://pipelines/data/gsm8k/test.jsonl``) and resolved here against the installed package, so
-the defaults work wherever skypile is installed; a user's file may use the same syntax.
+``pkg://pipelines/data/gsm8k/test.jsonl``, :mod:`transforms.paths`): checked here against the
+installed package, resolved by each step where it opens the file, so the defaults work wherever
+skypile is installed; a user's file may use the same syntax.
 """
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 from typing import Any, Iterable
 
 import yaml
 
+from transforms.paths import PACKAGE_SCHEME, package_path
+
 DEFAULTS_PATH = os.path.join(os.path.dirname(__file__), "defaults.yaml")
 # Sections that configure the run rather than a step.
 GENERAL_SECTIONS = ("read", "output")
-PACKAGE_SCHEME = "pkg://"
 
 
 class ConfigError(ValueError):
@@ -68,30 +69,20 @@ def _merge(base: dict, override: dict, where: str) -> dict:
     return out
 
 
-def package_path(value: str) -> str:
-    """The file behind ``pkg://<package>/<path>``, inside the installed package."""
-    package, _, rest = value[len(PACKAGE_SCHEME):].partition("/")
-    spec = importlib.util.find_spec(package) if package.isidentifier() else None
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"{value}: no installed package {package!r}")
-    path = os.path.join(list(spec.submodule_search_locations)[0], *rest.split("/"))
-    if not os.path.exists(path):
-        raise ConfigError(f"{value}: not found (looked for {path})")
-    return path
-
-
-def resolve_package_paths(value: Any, where: str = "") -> Any:
-    """``value`` with every ``pkg://`` string replaced by its file path; errors name the key."""
+def check_package_paths(value: Any, where: str = "") -> None:
+    """Every ``pkg://`` string in ``value`` names a file of the installed package; errors name the
+    key. The strings stay as written (each step resolves them where it opens the file)."""
     if isinstance(value, dict):
-        return {k: resolve_package_paths(v, f"{where}{k}.") for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve_package_paths(v, f"{where[:-1]}[{i}].") for i, v in enumerate(value)]
-    if isinstance(value, str) and value.startswith(PACKAGE_SCHEME):
+        for k, v in value.items():
+            check_package_paths(v, f"{where}{k}.")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            check_package_paths(v, f"{where[:-1]}[{i}].")
+    elif isinstance(value, str) and value.startswith(PACKAGE_SCHEME):
         try:
-            return package_path(value)
-        except ConfigError as exc:
+            package_path(value)
+        except FileNotFoundError as exc:
             raise ConfigError(f"{where[:-1]}: {exc}") from exc
-    return value
 
 
 def load_defaults() -> dict[str, Any]:
@@ -118,6 +109,7 @@ def load_config(path: str | None = None, disable: Iterable[str] = ()) -> dict[st
         if name not in step_names(config):
             raise ConfigError(f"--disable {name}: no such step (steps: {', '.join(step_names(config))})")
         config[name]["enabled"] = False
-    # Disabled steps keep their paths as written: a file they would need must not fail the run.
-    return {name: section if isinstance(section, dict) and section.get("enabled") is False
-            else resolve_package_paths(section, f"{name}.") for name, section in config.items()}
+    for name, section in config.items():  # a disabled step's files need not exist
+        if not (isinstance(section, dict) and section.get("enabled") is False):
+            check_package_paths(section, f"{name}.")
+    return config

@@ -69,7 +69,7 @@ def _score_filter(cfg: dict[str, Any]) -> beam.PTransform:
     return FilterOnScores(ScoreFilter(**cfg))
 
 
-BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
+_BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
     "url_filter": _url_filter,
     "extract": _extract,
     "langid": _langid,
@@ -84,19 +84,27 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
 }
 
 
-def build_step(name: str, section: dict[str, Any]) -> beam.PTransform:
-    """One step from its section (without ``enabled``). The step classes check their settings
-    and files when constructed; whatever they reject (a bad value, a missing list, benchmark or
-    model file) becomes a :class:`ConfigError` prefixed with the step's name, before launch."""
-    from pipelines.config import ConfigError
+def _config_errors(name: str, build: Callable[[dict[str, Any]], beam.PTransform]):
+    """``build`` raising :class:`ConfigError` for whatever the step class rejects when constructed
+    (a bad value, a missing list, benchmark or model file), prefixed with the step's name: the
+    CLI prints it as one line, before launch."""
 
-    try:
-        return BUILDERS[name](section)
-    except ConfigError:
-        raise
-    except (ValueError, TypeError, KeyError, OSError) as exc:  # OSError: FileNotFoundError and kin
-        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
-        raise ConfigError(message if message.startswith(name) else f"{name}: {message}") from exc
+    def checked(section: dict[str, Any]) -> beam.PTransform:
+        from pipelines.config import ConfigError
+
+        try:
+            return build(section)
+        except ConfigError:
+            raise
+        except (ValueError, TypeError, KeyError, OSError) as exc:  # OSError: FileNotFoundError and kin
+            message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+            raise ConfigError(message if message.startswith(name) else f"{name}: {message}") from exc
+
+    return checked
+
+
+# Each builder takes its section without ``enabled``.
+BUILDERS = {name: _config_errors(name, build) for name, build in _BUILDERS.items()}
 
 
 def build_steps(config: dict[str, Any]) -> list[tuple[str, beam.PTransform]]:
@@ -110,5 +118,5 @@ def build_steps(config: dict[str, Any]) -> list[tuple[str, beam.PTransform]]:
             continue
         if name not in BUILDERS:
             raise ValueError(f"config section {name!r} has no step builder")
-        steps.append((name, build_step(name, section)))
+        steps.append((name, BUILDERS[name](section)))
     return steps

@@ -7,10 +7,10 @@ characters; GPT-3's 13-gram rule, Brown et al. 2020 appendix C; see
 reason.
 
 Benchmark files are JSONL; each sample is its ``fields`` joined by a space (GSM8K: question +
-" " + answer). A path may start with ``${SKYPILE_SHARED_DATA}``, which expands to that environment
-variable or, when unset, to ``<repo>/../shared/data`` (the checkout's sibling data folder). The
-files are read at pipeline construction (a missing or malformed file fails before anything runs)
-and their texts travel with the step; the n-gram hashes are built once per worker process in
+" " + answer). A path may be ``pkg://...`` (the GSM8K test set ships as
+``pkg://pipelines/data/gsm8k/test.jsonl``) or start with ``${SKYPILE_SHARED_DATA}``
+(:mod:`transforms.paths`). The files are read at pipeline construction (a missing or malformed
+file fails before anything runs) and their texts travel with the step; the n-gram hashes are built once per worker process in
 :meth:`setup` and shared across its threads through :class:`apache_beam.utils.shared.Shared`.
 """
 from __future__ import annotations
@@ -21,18 +21,8 @@ from typing import Any, Mapping, Sequence
 from train.evaluate.jsonl import read_jsonl_texts
 from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_set
 from transforms.document import Document
+from transforms.paths import SHARED_DATA_VAR, resolve_path
 from transforms.step import Drop, Step, Verdict
-
-SHARED_DATA_VAR = "SKYPILE_SHARED_DATA"
-_DEFAULT_SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
-
-
-def resolve_path(path: str) -> str:
-    """Expands ``${SKYPILE_SHARED_DATA}`` (default: the checkout's ``../shared/data``) and ``~``."""
-    placeholder = "${" + SHARED_DATA_VAR + "}"
-    if placeholder in path:
-        path = path.replace(placeholder, os.environ.get(SHARED_DATA_VAR) or _DEFAULT_SHARED)
-    return os.path.normpath(os.path.expanduser(path))
 
 
 class _NgramTables:
@@ -58,7 +48,10 @@ class Decontaminate(Step):
             unknown = set(spec) - {"name", "path", "fields"}
             if unknown or "name" not in spec or "path" not in spec:
                 raise ValueError(f"decontaminate: each benchmark needs name and path (optional fields), got {dict(spec)}")
-            path = resolve_path(spec["path"])
+            try:
+                path = resolve_path(spec["path"])
+            except FileNotFoundError:
+                path = spec["path"]
             if not os.path.isfile(path):
                 raise FileNotFoundError(
                     f"decontaminate: benchmark {spec['name']!r} file not found: {path} (from {spec['path']!r}). "

@@ -80,13 +80,21 @@ class ScorerSpec:
     def validate(self) -> None:
         """Fail before launch on a missing or corrupt model (see :func:`validate_model`)."""
         for path in self.paths:
-            validate_model(self.kind, path)
+            validate_model(self.kind, _packaged(path))
 
     def load(self) -> Classifier:
         """Copy remote files locally and load the classifier (on the worker, in ``setup``)."""
-        local = [local_copy(p, self.kind) for p in self.paths]
+        local = [local_copy(_packaged(p), self.kind) for p in self.paths]
         path = local if self.kind == "lexicon" else local[0]
         return load_classifier(self.kind, path, max_chars=self.max_chars, **dict(self.options))
+
+
+def _packaged(path: str) -> str:
+    """A ``pkg://`` path (a shipped model or word list) resolved in this process's installed
+    skypile: the launcher's in ``validate``, the worker's in ``load``."""
+    from transforms.paths import PACKAGE_SCHEME, package_path
+
+    return package_path(path) if path.startswith(PACKAGE_SCHEME) else path
 
 
 def _resolve(path: str) -> str:

@@ -10,6 +10,7 @@ import os
 import re
 
 from transforms.document import Document
+from transforms.paths import resolve_path
 from transforms.step import Drop, Step, Verdict
 from transforms.urls import domain_of, normalize_url
 
@@ -63,7 +64,7 @@ class UrlFilter(Step):
         self.ut1_dir = ut1_dir
         self.ut1_categories = list(ut1_categories)
         if ut1_dir:  # a missing list fails before launch; the lists themselves load on the worker
-            ut1_files(ut1_dir, self.ut1_categories)
+            ut1_files(resolve_path(ut1_dir), self.ut1_categories)
         self.hard_words = set(hard_words)
         self.soft_words = set(soft_words)
         self.min_soft_words = min_soft_words
@@ -73,7 +74,7 @@ class UrlFilter(Step):
     def setup(self) -> None:
         if self._domains is None:
             if self.ut1_dir:
-                self._domains, self._urls = load_ut1(self.ut1_dir, self.ut1_categories)
+                self._domains, self._urls = load_ut1(resolve_path(self.ut1_dir), self.ut1_categories)
             else:
                 self._domains = {}
 

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from pipelines.config import (DEFAULTS_PATH, ConfigError, load_config, load_defaults, package_path,
-                              resolve_package_paths, step_names)
+from pipelines.config import DEFAULTS_PATH, ConfigError, check_package_paths, load_config, load_defaults, step_names
 from pipelines.steps import BUILDERS, build_steps
 from tests.conftest import ROOT
+from transforms.paths import package_path, resolve_path
 
 
 def _write(tmp_path, text):
@@ -84,29 +84,29 @@ def _strings(value):
 
 def test_every_file_the_defaults_need_ships_inside_the_package(monkeypatch):
     """No default reads ${SKYPILE_SHARED_DATA} or the checkout's parent: with the variable
-    pointing nowhere, every file path of an enabled step resolves inside the installed package."""
+    pointing nowhere, every file of an enabled step is a pkg:// path to a file in the package."""
     monkeypatch.setenv("SKYPILE_SHARED_DATA", "/nonexistent")
     with open(DEFAULTS_PATH, encoding="utf-8") as f:
         assert "${SKYPILE_SHARED_DATA}" not in "".join(line.split("#")[0] for line in f)
     config = load_config()
-    paths = [s for s in _strings(config) if os.sep in s and not s.startswith(("http", "gs:"))]
-    assert len(paths) >= 4  # UT1 folder, GSM8K, two LDNOOBW lists (plus any shipped model)
+    paths = [s for s in _strings(config) if "/" in s]
+    assert len(paths) >= 4  # UT1 folder, GSM8K, two LDNOOBW lists (plus the shipped models)
     for path in paths:
-        assert os.path.exists(path), path
-        assert any(path.startswith(d + os.sep) for d in _package_dirs()), path
+        assert path.startswith("pkg://"), path
+        local = resolve_path(path)
+        assert os.path.exists(local) and any(local.startswith(d + os.sep) for d in _package_dirs()), local
     assert all(name in [n for n, _ in build_steps(config)] for name in ("url_filter", "decontaminate", "score"))
 
 
-def test_pkg_paths_resolve_against_the_installed_package():
+def test_pkg_paths_name_files_of_the_installed_package():
     import pipelines
 
     assert package_path("pkg://pipelines/data/gsm8k/test.jsonl") == os.path.join(
         os.path.dirname(pipelines.__file__), "data", "gsm8k", "test.jsonl")
-    resolved = resolve_package_paths({"a": ["x", "pkg://pipelines/defaults.yaml"]})
-    assert resolved == {"a": ["x", DEFAULTS_PATH]}
+    check_package_paths({"a": ["x", "pkg://pipelines/defaults.yaml"]})
     with pytest.raises(ConfigError, match=r"^a\[1\]: pkg://pipelines/nope.txt: not found"):
-        resolve_package_paths({"a": ["x", "pkg://pipelines/nope.txt"]})
-    with pytest.raises(ConfigError, match="no installed package 'no_such_package'"):
+        check_package_paths({"a": ["x", "pkg://pipelines/nope.txt"]})
+    with pytest.raises(FileNotFoundError, match="no installed package 'no_such_package'"):
         package_path("pkg://no_such_package/x")
 
 
@@ -147,8 +147,8 @@ BAD_SECTIONS = [
      "heuristics: sensitive word list(s) not found"),
     ("url_dedup: {enabled: maybe}\n", "url_dedup.enabled must be true or false"),
     ("exact_dedup: {score_column: 5}\n", "exact_dedup.score_column must be a string"),
-    ("minhash_dedup: {scheme: foo}\n", "minhash_dedup: scheme must be one of"),
-    ("minhash_dedup: {threshold: 2}\n", "minhash_dedup: threshold must be in (0, 1)"),
+    ("minhash_dedup: {scheme: foo}\n", "scheme must be one of affine32, legacy"),
+    ("minhash_dedup: {threshold: 2}\n", "threshold must be in (0, 1), got 2"),
     ("line_dedup: {enabled: true, max_docs: x}\n", "line_dedup.max_docs must be an integer"),
     ("decontaminate: {benchmarks: [{name: mine, path: /nonexistent.jsonl}]}\n", "decontaminate: benchmark 'mine' file not found"),
     ("decontaminate: {n: 0}\n", "decontaminate: n and min_matching_ngrams must be >= 1"),

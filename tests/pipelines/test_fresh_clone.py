@@ -16,8 +16,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 import tarfile
 
 import pyarrow.parquet as pq
@@ -25,14 +23,9 @@ import pytest
 
 from pipelines.config import load_defaults, step_names
 from tests.conftest import ROOT
+from tests.pipelines.install_helpers import install_into_new_venv, run_ok
 
 ENV_DROP = ("PYTHONPATH", "SKYPILE_SHARED_DATA", "SKYPILE_TEST_DATA", "VIRTUAL_ENV")
-
-
-def _run(cmd, **kwargs):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
-    assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return proc
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +38,9 @@ def clone(tmp_path_factory):
         tar.extractall(clone, filter="data")
     assert not (clone.parent.parent / "shared").exists() and not (clone.parent / "shared").exists()
     venv = clone / ".venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
-    site = _run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-    site = site.stdout.strip()
-    with open(os.path.join(site, "skypile-deps.pth"), "w") as f:
-        f.write(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ENV_DROP}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    _run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", "--no-deps",
-          "--no-build-isolation", "--no-index", str(clone)], cwd=tmp, env=env)
+    site = install_into_new_venv(venv, str(clone), tmp, env)
     shutil.rmtree(clone / "build", ignore_errors=True)
     (venv / ".installed").touch()  # newer than setup.py and constraints.txt: make installs nothing
     return clone, site, env
@@ -61,13 +48,16 @@ def clone(tmp_path_factory):
 
 def test_make_run_in_a_fresh_clone_runs_every_default_step(clone):
     clone, site, env = clone
-    proc = _run(["make", "run"], cwd=clone, env=env)
+    proc = run_ok(["make", "run"], cwd=clone, env=env)
     out = clone / "out" / "sample"
     report = json.loads((out / "report.json").read_text())
     assert report["balanced"] is True, proc.stdout[-3000:]
-    # The shipped files were read from the installed package, not from the clone or ../shared.
-    assert report["config"]["url_filter"]["ut1_dir"].startswith(site)
-    assert report["config"]["decontaminate"]["benchmarks"][0]["path"].startswith(site)
+    # The shipped files are pkg:// paths, read from the installed package (not the clone, not ../shared).
+    assert report["config"]["url_filter"]["ut1_dir"] == "pkg://pipelines/data/ut1"
+    where = run_ok([str(clone / ".venv" / "bin" / "python"), "-c",
+                    "from transforms.paths import resolve_path; print(resolve_path('pkg://pipelines/data/ut1'))"],
+                   cwd=clone.parent, env=env).stdout.strip()
+    assert where.startswith(site) and os.path.isdir(where)
     defaults = load_defaults()
     enabled = [name for name in step_names(defaults) if defaults[name].get("enabled", True)]
     funnel = {row["step"]: row for row in report["funnel"]}
@@ -83,7 +73,8 @@ def test_make_run_in_a_fresh_clone_runs_every_default_step(clone):
     assert shards and report["kept"] == sum(pq.ParquetFile(p).metadata.num_rows for p in shards)
     for path in shards:
         assert set(scorers) <= set(pq.read_schema(path).names), path
-    assert (out / "report.md").exists() and glob.glob(str(out / "rejected" / "*.parquet"))
+    assert glob.glob(str(out / "rejected" / "*.parquet"))
+    assert f"| `skypile` | {report['versions']['skypile']} |" in (out / "report.md").read_text()
 
 
 def test_make_test_without_the_data_stops_at_once_with_one_line(clone):

@@ -8,23 +8,19 @@ not the checkout, so a package or data file missing from the sdist fails here.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import sysconfig
 import tarfile
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.pipelines.install_helpers import install_into_new_venv, run_ok
 
 PACKAGES = ("pipelines", "transforms", "classifiers", "model", "train")
 
 
-def _run(cmd, **kwargs):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
-    assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
-    return proc
+_run = run_ok
 
 
 def _tracked_package_files() -> list[str]:
@@ -38,14 +34,8 @@ def installed(tmp_path_factory):
     _run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp / "dist"), str(ROOT)])
     (sdist,) = (tmp / "dist").glob("skypile-*.tar.gz")
     venv = tmp / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
-    site = _run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-    site = site.stdout.strip()
-    with open(os.path.join(site, "skypile-deps.pth"), "w") as f:
-        f.write(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    _run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps",
-          "--no-build-isolation", "--no-index", str(sdist)], cwd=tmp, env=env)
+    site = install_into_new_venv(venv, str(sdist), tmp, env)
     return sdist, venv, site, env
 
 

@@ -98,13 +98,17 @@ def test_step_in_beam_counts_drops(gsm8k_test):
     assert counters == {"kept": 1, "dropped:contamination:gsm8k": 2}
 
 
-def test_default_config_resolves_to_shared_gsm8k(shared_data, monkeypatch):
-    monkeypatch.delenv("SKYPILE_SHARED_DATA", raising=False)
+def test_default_benchmark_is_the_shipped_copy_of_gsm8k_test(shared_data, monkeypatch):
+    monkeypatch.setenv("SKYPILE_SHARED_DATA", "/elsewhere")
     section = load_config()["decontaminate"]
     path = resolve_path(section["benchmarks"][0]["path"])
-    assert path == str((shared_data / "eval" / "gsm8k" / "test.jsonl").resolve())
-    monkeypatch.setenv("SKYPILE_SHARED_DATA", "/elsewhere")
-    assert resolve_path(section["benchmarks"][0]["path"]) == "/elsewhere/eval/gsm8k/test.jsonl"
+    assert "/elsewhere" not in path and path.endswith("pipelines/data/gsm8k/test.jsonl")
+    assert open(path, "rb").read() == (shared_data / "eval" / "gsm8k" / "test.jsonl").read_bytes()
+    # ${SKYPILE_SHARED_DATA} stays as an override for paths that name it.
+    assert resolve_path("${SKYPILE_SHARED_DATA}/eval/x.jsonl") == "/elsewhere/eval/x.jsonl"
+    monkeypatch.delenv("SKYPILE_SHARED_DATA")
+    assert resolve_path("${SKYPILE_SHARED_DATA}/eval/gsm8k/test.jsonl") == str(
+        (shared_data / "eval" / "gsm8k" / "test.jsonl").resolve())
 
 
 def test_missing_benchmark_fails_before_launch(tmp_path, capsys):

@@ -11,6 +11,7 @@ from pipelines.config import load_config, load_defaults
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
+from transforms.paths import resolve_path
 from transforms.url_filter import UrlFilter, load_ut1, url_word_verdict
 
 
@@ -111,10 +112,10 @@ def test_shipped_gzipped_lists_hold_the_same_entries_as_the_source_lists(ut1):
     """The default ut1_dir is the copy inside the package (``.txt.gz``): same tables as the
     plain-text lists it was made from, and the same verdicts."""
     categories = load_defaults()["url_filter"]["ut1_categories"]
-    shipped = load_config()["url_filter"]["ut1_dir"]
+    shipped = resolve_path(load_config()["url_filter"]["ut1_dir"])
     assert not shipped.startswith(str(ut1.parent.parent))  # inside the package, not shared data
     assert sorted(p.name for p in Path(shipped).iterdir()) == sorted(
         p.name + ".gz" for p in ut1.iterdir())
     assert load_ut1(shipped, categories) == load_ut1(str(ut1), categories)
-    step = _filter(ut1, ut1_dir=shipped)
+    step = _filter(ut1, ut1_dir="pkg://pipelines/data/ut1")
     assert _reason(step, f"https://{_first_entry(ut1, 'gambling_domains.txt')}/") == "url_blocklist_gambling"
