@@ -101,13 +101,16 @@ class BaseBPE:
         if model.get("type") != "BPE":
             raise TokenizerError(f"{path}: not a BPE tokenizer.json (model type {model.get('type')!r})")
         vocab = dict(model["vocab"])
+        # Added tokens outside the model vocabulary (Qwen's specials) join it at their ids: on load,
+        # tokenizers numbers such tokens from the model vocabulary's size, which the new tokens grow.
+        for added in data.get("added_tokens", []):
+            vocab.setdefault(added["content"], added["id"])
         if not all(ch in vocab for ch in _BYTE_CHARS):
             raise TokenizerError(f"{path}: not a byte-level BPE (some of the 256 byte tokens are missing)")
         raw = model.get("merges", [])
         pair_format = bool(raw) and isinstance(raw[0], list)
         merges = [tuple(m) if pair_format else tuple(m.split(" ", 1)) for m in raw]
-        ids = list(vocab.values()) + [t["id"] for t in data.get("added_tokens", [])]
-        return cls(data, vocab, merges, pair_format, max(ids) + 1)
+        return cls(data, vocab, merges, pair_format, max(vocab.values()) + 1)
 
     def add(self, left: str, right: str) -> bool:
         """Append the merge ``left right`` and its token unless the token exists; True if added."""
@@ -117,13 +120,20 @@ class BaseBPE:
         self.vocab[token] = self.next_id
         self.next_id += 1
         self.added.append(token)
+        self.ranks[(left, right)] = len(self.merges) + len(self.added_merges)
         self.added_merges.append((left, right))
-        self.ranks[(left, right)] = len(self.ranks)
         return True
 
-    def segment(self, token: str) -> list[str]:
-        """The pieces BPE makes of the byte-level string ``token`` with the merges so far."""
-        if self.data["model"].get("ignore_merges") and token in self.vocab:
+    def undo(self) -> None:
+        """Remove the last token added and its merge."""
+        token, merge = self.added.pop(), self.added_merges.pop()
+        del self.vocab[token], self.ranks[merge]
+        self.next_id -= 1
+
+    def segment(self, token: str, shortcut: bool = True) -> list[str]:
+        """The pieces BPE makes of the byte-level string ``token`` with the merges so far
+        (``shortcut``: a whole token in the vocabulary is one piece, under ``ignore_merges``)."""
+        if shortcut and self.data["model"].get("ignore_merges") and token in self.vocab:
             return [token]
         parts = list(token)
         while len(parts) > 1:
@@ -165,8 +175,9 @@ def learn_bpe(base: BaseBPE, base_tok: Tokenizer, texts: Iterable[str], add: int
         left, right = merge if isinstance(merge, list) else merge.split(" ", 1)
         if len(base.added) >= add:
             break
-        if allowed(left + right, lang):
-            base.add(left, right)
+        # A merge the base's own merges pre-empt (they split the string otherwise) would never fire.
+        if allowed(left + right, lang) and base.add(left, right) and base.segment(left + right, False) != [left + right]:
+            base.undo()
 
 
 def count_units(texts: Iterable[str], min_count: int = 2) -> list[tuple[str, int]]:
