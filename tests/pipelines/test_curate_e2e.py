@@ -36,8 +36,10 @@ def test_curate_real_warcs_accounts_for_every_record(tmp_path, shared_data):
     rows = {lang: pq.read_table(path).to_pylist() for lang, path in folders.items()}
     zh, en = rows.get("zh", []), rows["en"]
     assert len(zh) + len(en) == report["kept"]
-    # The six Chinese pages of these excerpts are gambling/adult spam: the heuristics drop them.
-    assert en and not zh
+    # The Chinese pages of these excerpts are gambling/adult spam: the heuristics drop all but an
+    # adult story, which is prose (quality rules keep it) and which the toxicity lexicon flags.
+    assert en and [r["url"] for r in zh] == ["http://0513mt.com/index.php/art/detail/id/8884.html"]
+    assert zh[0]["toxicity_lexicon"] == 1.0
     assert all(r["lang"] == "zh" for r in zh) and all(r["lang"] == "en" for r in en)
     assert all(r["id"] and r["url"] and r["warc_date"] and r["warc_record_id"] for r in zh + en)
     rejected = pq.read_table(out / "rejected").to_pylist()

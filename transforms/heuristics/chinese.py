@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import unicodedata
 
 import pyarrow as pa
 
@@ -30,19 +31,28 @@ from transforms.heuristics.wordlists import SubstringMatcher
 ZH_SENTENCE_END = r"[。！？；…!?;]|\.(?=\s|$)"
 
 
+def punct_char_ratio(text: str) -> float:
+    """Share of non-space characters whose Unicode category is punctuation (P*)."""
+    compact = "".join(text.split())
+    if not compact:
+        return 0.0
+    return sum(1 for ch in compact if unicodedata.category(ch)[0] == "P") / len(compact)
+
+
 @dataclasses.dataclass(frozen=True)
 class ChineseQuality(Filter):
     prefix = "zh"
     values = {"chars": pa.int32(), "han_ratio": pa.float32(), "mean_line_length": pa.float32(),
               "sentence_line_chars_ratio": pa.float32(), "char_ngram_dup_ratio": pa.float32(),
-              "sensitive_per_line": pa.float32()}
+              "sensitive_per_line": pa.float32(), "punct_char_ratio": pa.float32()}
 
     checks = (("short_doc", "chars", "min", "min_chars"),
               ("low_han_ratio", "han_ratio", "min", "min_han_ratio"),
               ("short_lines", "mean_line_length", "min", "min_mean_line_length"),
               ("few_sentence_lines", "sentence_line_chars_ratio", "min", "min_sentence_line_chars_ratio"),
               ("repetition", "char_ngram_dup_ratio", "max", "max_char_ngram_dup_ratio"),
-              ("sensitive_words", "sensitive_per_line", "max", "max_sensitive_per_line"))
+              ("sensitive_words", "sensitive_per_line", "max", "max_sensitive_per_line"),
+              ("too_much_punctuation", "punct_char_ratio", "max", "max_punct_char_ratio"))
 
     min_chars: int = 200
     min_han_ratio: float = 0.3
@@ -58,6 +68,10 @@ class ChineseQuality(Filter):
     # Shorter list entries are skipped: a single character (LDNOOBW zh has 性, 奶) matches inside
     # ordinary words (可能性, 牛奶) when text has no word boundaries.
     min_sensitive_word_chars: int = 2
+    # Share of non-space characters that are punctuation. SEO pages that wrap every character in
+    # brackets (【新】【闻】) are two-thirds punctuation; with punctuation tokens left out of Gopher's
+    # alpha-words share (``alpha_tokens: no_punctuation``) nothing else sees them.
+    max_punct_char_ratio: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "_sentence_end", re.compile(self.sentence_end))
@@ -94,4 +108,5 @@ class ChineseQuality(Filter):
             "sentence_line_chars_ratio": self.sentence_line_chars_ratio(stats),
             "char_ngram_dup_ratio": stats.char_ngram_dup_ratio(self.char_ngram),
             "sensitive_per_line": sensitive,
+            "punct_char_ratio": punct_char_ratio(stats.text),
         }

@@ -105,3 +105,13 @@ def test_single_character_entries_skipped():
 def test_missing_list_file_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         ChineseQuality(sensitive_word_lists=[str(tmp_path / "nope.txt")])
+
+
+def test_too_much_punctuation(zh_law_paragraphs):
+    # SEO cloaking seen in Common Crawl: every character of a real text wrapped in 【】.
+    text = "\n".join(zh_law_paragraphs[:4])
+    wrapped = "\n".join("".join(f"【{ch}】" for ch in line) for line in zh_law_paragraphs[:4])
+    reason, v = verdict(wrapped, max_punct_char_ratio=0.35, min_han_ratio=0)  # a third of it is Han
+    assert reason == "too_much_punctuation" and v["punct_char_ratio"] > 0.66
+    reason, v = verdict(text, max_punct_char_ratio=0.35)
+    assert reason is None and v["punct_char_ratio"] < 0.15
