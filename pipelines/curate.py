@@ -1,8 +1,12 @@
 """``skypile curate``: WARC/JSONL/Parquet inputs -> curated Parquet shards + report.json.
 
-The chain is flat and labelled: ReadInputs, then each enabled step in config order, then
-WriteShards (and WriteRejected with ``--write-rejected``). Any flag this command does not know is
-handed to Beam's PipelineOptions, so ``--runner DataflowRunner --project ...`` work as usual.
+The chain is flat and labelled: ProcessFiles (reading and the leading per-document steps, one
+work file per input: :mod:`transforms.work_files`), RecordDedup (one document per id), the other
+enabled steps in config order, then WriteShards (and WriteRejected with ``--write-rejected``) into
+a staging folder that :mod:`pipelines.run_state` commits with the report. The output folder is one
+run (``run.json``): the same command again resumes it, another one is refused. Any flag this
+command does not know is handed to Beam's PipelineOptions, so ``--runner DataflowRunner --project
+...`` work as usual.
 """
 from __future__ import annotations
 
@@ -15,13 +19,19 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipelines import run_state
 from pipelines.config import ConfigError, load_config
 from pipelines.progress import Progress, add_progress_argument
 from pipelines.provenance import package_versions
 from pipelines.report import build_report, counters_from_result, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
-from transforms.io import ReadInputs, WriteRejected, WriteShards
+from transforms.apply import ApplyStep
+from transforms.dedup.index import (DedupIndexError, ReadPrevious, WriteIndex, minhash_settings,
+                                    previous_index_files, write_settings)
+from transforms.dedup.record_ids import NAME as RECORD_DEDUP, DropRepeatedIds
+from transforms.io import WriteRejected, WriteShards
+from transforms.work_files import ProcessFiles, sum_counts
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"
@@ -69,20 +79,52 @@ def output_languages(config: dict[str, Any]) -> list[str]:
     return list(langid.get("languages", {})) if langid.get("enabled", True) else []
 
 
-def build_pipeline(p: beam.Pipeline, files: list[str], output: str, config: dict[str, Any],
-                   write_rejected: bool, progress: Progress | None = None) -> list[str]:
-    """Lay out the chain on ``p``; returns the names of the enabled steps in order."""
-    read = p | "ReadInputs" >> ReadInputs(files, config["read"]["max_record_bytes"])
+def split_steps(steps: list[tuple[str, beam.PTransform]]):
+    """The leading per-document steps (run per input file, resumable) and the rest (global)."""
+    i = 0
+    while i < len(steps) and type(steps[i][1]) is ApplyStep and not steps[i][1].batch_size:
+        i += 1
+    return steps[:i], steps[i:]
+
+
+def _check_columns(name: str, transform, columns: dict) -> None:
+    check = getattr(transform, "check_columns", None)
+    if check:  # e.g. score_filter thresholds must name score columns an earlier step writes
+        try:
+            check(columns)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from exc
+
+
+def build_pipeline(p: beam.Pipeline, inputs: list[tuple[str, str]], output: str, config: dict[str, Any],
+                   write_rejected: bool, progress: Progress | None = None,
+                   previous_index: list[str] = ()) -> list[str]:
+    """Lay out the chain on ``p``; returns the names of the funnel's steps in order.
+
+    ``inputs`` pairs each input file with its work file (:mod:`transforms.work_files`); the shards,
+    the dedup index, and the rejects with ``write_rejected``, go to ``output`` (the run's staging
+    folder). ``previous_index``: index files of earlier corpora (``--dedup-against``), which the
+    dedup steps give priority.
+    """
+    per_file, global_steps = split_steps(build_steps(config))
+    if previous_index:
+        previous = p | "ReadPrevious" >> ReadPrevious(list(previous_index))
+        for _, transform in global_steps:
+            if hasattr(transform, "with_previous"):
+                transform.with_previous(previous)
+    columns: dict = {}
+    for name, transform in per_file:
+        _check_columns(name, transform, columns)
+        columns.update(transform.columns)
+    read = p | "ProcessFiles" >> ProcessFiles(inputs, [t.step for _, t in per_file], columns,
+                                              config["read"]["max_record_bytes"], write_rejected)
     if progress:
         progress.tap_read(read)
-    docs, rejected, columns, names = read["kept"], [read["rejected"]], {}, []
-    for name, transform in build_steps(config):
-        check = getattr(transform, "check_columns", None)
-        if check:  # e.g. score_filter thresholds must name score columns an earlier step writes
-            try:
-                check(columns)
-            except ValueError as exc:
-                raise ConfigError(f"{name}: {exc}") from exc
+    unique = read["kept"] | "RecordDedup" >> DropRepeatedIds()
+    docs, rejected = unique["kept"], [read["rejected"], unique["rejected"]]
+    names = [name for name, _ in per_file] + [RECORD_DEDUP]
+    for name, transform in global_steps:
+        _check_columns(name, transform, columns)
         out = docs | _camel(name) >> transform
         docs = out["kept"]
         rejected.append(out["rejected"])
@@ -90,6 +132,7 @@ def build_pipeline(p: beam.Pipeline, files: list[str], output: str, config: dict
         names.append(name)
     if progress:
         progress.tap_kept(docs)
+    docs | "WriteIndex" >> WriteIndex(output, minhash_settings(config), config["output"]["num_shards"])
     docs | "WriteShards" >> WriteShards(output, output_languages(config), columns,
                                         num_shards=config["output"]["num_shards"],
                                         row_group_rows=config["output"]["row_group_rows"])
@@ -99,7 +142,7 @@ def build_pipeline(p: beam.Pipeline, files: list[str], output: str, config: dict
 
 
 def _remove_empty_shards(output: str) -> None:
-    """Beam writes one empty shard for a language with no documents; remove those."""
+    """Beam's per-bundle writer (``num_shards: 0``) can leave empty shards; remove those."""
     import pyarrow.parquet as pq
 
     pattern = FileSystems.join(output, "data", "*", "*.parquet")
@@ -110,12 +153,6 @@ def _remove_empty_shards(output: str) -> None:
                 empty.append(m.path)
     if empty:
         FileSystems.delete(empty)
-    if FileSystems.get_scheme(output) is None:  # object stores have no empty folders to leave
-        import os
-
-        for path in {os.path.dirname(p) for p in empty}:
-            if not os.listdir(path):
-                os.rmdir(path)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -129,8 +166,20 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--config", metavar="FILE", help="YAML overriding pipelines/defaults.yaml")
     ap.add_argument("--disable", action="append", default=[], metavar="STEP", help="switch a step off; repeatable")
     ap.add_argument("--write-rejected", action="store_true", help="also write DIR/rejected/ with reasons")
+    ap.add_argument("--dedup-against", action="append", default=[], metavar="DIR",
+                    help="an earlier `skypile curate` output; documents whose URL, text or near-duplicate "
+                         "cluster is already there are dropped (*_previous reasons); repeatable")
+    ap.add_argument("--overwrite", action="store_true",
+                    help="DIR holds another run: delete every file of it first (default: refuse, listing the "
+                         "differences; the same command again resumes a run)")
     add_progress_argument(ap)
     return ap
+
+
+def _finished(output: str) -> dict[str, Any]:
+    report = run_state.read_json(FileSystems.join(output, run_state.REPORT_JSON))
+    print(funnel_table(report))
+    return report
 
 
 def run(argv: list[str]) -> dict[str, Any]:
@@ -148,21 +197,41 @@ def run(argv: list[str]) -> dict[str, Any]:
             config = apply_score_options(config, options)
         files = match_inputs(args.input)
         check_output(args.output)
-    except (ConfigError, ValueError) as exc:
+        inputs = run_state.describe_inputs(files)
+        previous_index = previous_index_files(args.dedup_against, config)
+        manifest = run_state.manifest(inputs, config, {"write_rejected": args.write_rejected,
+                                                       "dedup_against": args.dedup_against})
+        state = run_state.prepare(args.output, manifest, args.overwrite)
+    except (ConfigError, ValueError, run_state.RunStateError, DedupIndexError) as exc:
         raise CurateError(str(exc)) from exc
+    if state == "done":
+        print(f"{args.output}: this run has finished; its report:", file=sys.stderr)
+        return _finished(args.output)
+    if state == "commit":
+        run_state.commit(args.output)
+        return _finished(args.output)
+    staging = run_state.staging_dir(args.output)
+    work = FileSystems.join(run_state.work_dir(args.output), "files")
+    pairs = [(e["path"], FileSystems.join(work, run_state.input_key(e) + ".parquet")) for e in inputs]
     p = beam.Pipeline(options=options)
     try:  # step builders check their resources (e.g. benchmark files) here, before launch
-        names = build_pipeline(p, files, args.output, config, args.write_rejected,
-                               Progress(options, args.progress_every))
+        names = build_pipeline(p, pairs, staging, config, args.write_rejected,
+                               Progress(options, args.progress_every), previous_index)
     except ConfigError as exc:
         raise CurateError(str(exc)) from exc
     result = p.run()
     result.wait_until_finish()
-    _remove_empty_shards(args.output)
-    report = build_report(counters_from_result(result), names, config, files)
+    if config["output"]["num_shards"] <= 0:
+        _remove_empty_shards(staging)
+    counters = counters_from_result(result)
+    for key, value in sum_counts([w for _, w in pairs]).items():
+        counters[key] = counters.get(key, 0) + value
+    report = build_report(counters, names, config, files)
     report["versions"] = package_versions()
-    write_report(args.output, report)
-    write_report_markdown(args.output, report)
+    write_settings(staging, config)
+    write_report(staging, report)
+    write_report_markdown(staging, report)
+    run_state.commit(args.output)
     print(funnel_table(report))
     return report
 

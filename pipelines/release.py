@@ -1,11 +1,13 @@
 """``skypile release``: a curated corpus -> a Hugging Face dataset folder, optionally pushed to the Hub.
 
-    skypile release --corpus out/corpus --out release/ [--name NAME] [--license ID]
+    skypile release --corpus out/corpus [--corpus out/next] --out release/ [--name NAME] [--license ID]
                     [--shard-size-mb 500] [--repo-id ORG/NAME --push [--dry-run]]
 
 The folder holds ``data/<config>/train-XXXXX-of-YYYYY.parquet`` (``pipelines/release_shards.py``),
 the dataset card ``README.md`` (``pipelines/card.py``), the funnel chart ``funnel.png`` and the
-run's ``report.json``. ``--push`` without ``--corpus`` uploads a folder released before.
+run's ``report.json``. Several ``--corpus`` folders (a corpus grown crawl by crawl with ``skypile
+curate --dedup-against``) are released as their union, with their reports summed.
+``--push`` without ``--corpus`` uploads a folder released before.
 """
 from __future__ import annotations
 
@@ -45,6 +47,35 @@ def load_report(corpus: str) -> dict:
     return report
 
 
+def merge_reports(reports: list[dict]) -> dict:
+    """One report for the union of several runs: counts summed, funnel rows summed by step."""
+    if len(reports) == 1:
+        return reports[0]
+    merged = dict(reports[0])
+    for key in ("records_in", "kept"):
+        merged[key] = sum(r[key] for r in reports)
+    for key in ("dropped", "kept_per_language", "lines_removed"):
+        total: dict[str, int] = {}
+        for r in reports:
+            for name, n in r.get(key, {}).items():
+                total[name] = total.get(name, 0) + n
+        if total or key in merged:
+            merged[key] = dict(sorted(total.items()))
+    funnel: dict[str, dict] = {}
+    for r in reports:
+        for entry in r.get("funnel", []):
+            row = funnel.setdefault(entry["step"], {"step": entry["step"], "in": 0, "kept": 0, "dropped": {}})
+            row["in"] += entry["in"]
+            row["kept"] += entry["kept"]
+            for reason, n in entry["dropped"].items():
+                row["dropped"][reason] = row["dropped"].get(reason, 0) + n
+    merged["funnel"] = [{**row, "dropped": dict(sorted(row["dropped"].items()))} for row in funnel.values()]
+    merged["inputs"] = [i for r in reports for i in r.get("inputs", [])]
+    merged["balanced"] = all(r["balanced"] for r in reports)
+    merged["runs"] = len(reports)
+    return merged
+
+
 def prepare_out(out: str, overwrite: bool) -> None:
     """An empty or new folder; ``--overwrite`` removes only what a release writes there."""
     present = [name for name in RELEASE_FILES if os.path.exists(os.path.join(out, name))]
@@ -57,15 +88,17 @@ def prepare_out(out: str, overwrite: bool) -> None:
     os.makedirs(out, exist_ok=True)
 
 
-def build_release(corpus: str, out: str, name: str, license_id: str, shard_mb: float, row_group_mb: float,
-                  repo_id: str | None = None) -> list[ConfigStats]:
-    report = load_report(corpus)
-    plans = plan_configs(corpus, int(shard_mb * MB))
+def build_release(corpus: str | list[str], out: str, name: str, license_id: str, shard_mb: float,
+                  row_group_mb: float, repo_id: str | None = None) -> list[ConfigStats]:
+    corpora = [corpus] if isinstance(corpus, str) else list(dict.fromkeys(corpus))
+    report = merge_reports([load_report(c) for c in corpora])
+    plans = plan_configs(corpora, int(shard_mb * MB))
     rows = sum(p.rows for p in plans)
+    where = ", ".join(corpora)
     if not rows:
-        raise ReleaseError(f"{corpus}: the run kept no documents; nothing to release")
+        raise ReleaseError(f"{where}: the run kept no documents; nothing to release")
     if rows != report["kept"]:
-        raise ReleaseError(f"{corpus}: the shards hold {rows:,} rows but report.json kept {report['kept']:,}; "
+        raise ReleaseError(f"{where}: the shards hold {rows:,} rows but report.json kept {report['kept']:,}; "
                            "the corpus is incomplete or was changed after the run")
     def log(message: str) -> None:
         print(f"release: {message}", file=sys.stderr, flush=True)
@@ -76,7 +109,11 @@ def build_release(corpus: str, out: str, name: str, license_id: str, shard_mb: f
         with open(os.path.join(out, FUNNEL_PNG), "wb") as f:
             f.write(funnel_png(report, title=name))
         chart = FUNNEL_PNG
-    shutil.copyfile(os.path.join(corpus, "report.json"), os.path.join(out, "report.json"))
+    if len(corpora) == 1:
+        shutil.copyfile(os.path.join(corpora[0], "report.json"), os.path.join(out, "report.json"))
+    else:
+        with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, ensure_ascii=False, default=str)
     schema = pq.read_schema(os.path.join(out, stats[0].shards[0]))
     columns = [(field.name, str(field.type)) for field in schema]
     card = render_card(card_metadata(name, license_id, stats),
@@ -95,7 +132,8 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="skypile release",
                                  description="Package a curated corpus as a Hugging Face dataset (shards, "
                                              "dataset card, funnel) and optionally push it to the Hub.")
-    ap.add_argument("--corpus", metavar="DIR", help="a `skypile curate` output directory")
+    ap.add_argument("--corpus", action="append", metavar="DIR",
+                    help="a `skypile curate` output directory; repeatable: the union of several is released")
     ap.add_argument("--out", required=True, metavar="RELEASE_DIR", help="the release folder to write (or push)")
     ap.add_argument("--name", help="dataset name in the card (default: the --out folder name)")
     ap.add_argument("--license", default=DEFAULT_LICENSE, metavar="ID", help=f"Hub license id (default {DEFAULT_LICENSE})")

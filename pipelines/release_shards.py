@@ -85,18 +85,20 @@ def _file_profile(path: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-def plan_configs(corpus: str, shard_bytes: int) -> list[ConfigPlan]:
-    """Configs of ``corpus/data/<lang>/*.parquet`` with their row counts and shard counts.
+def plan_configs(corpus: str | list[str], shard_bytes: int) -> list[ConfigPlan]:
+    """Configs of ``corpus/data/<lang>/*.parquet`` (of every corpus of a list: their union) with
+    their row counts and shard counts.
 
     Sizes are uncompressed content bytes, as ``datasets``' ``max_shard_size``: they depend on the
     rows alone, not on how the curation run wrote and compressed its files, so the shard count
     (and so every shard) is the same whatever the run's worker count.
     """
-    lang_dirs = sorted(d for d in glob.glob(os.path.join(corpus, "data", "*")) if os.path.isdir(d))
+    corpora = [corpus] if isinstance(corpus, str) else corpus
+    lang_dirs = [d for c in corpora for d in sorted(glob.glob(os.path.join(c, "data", "*"))) if os.path.isdir(d)]
     per_file = {path: (os.path.basename(lang_dir), _file_profile(path))
                 for lang_dir in lang_dirs for path in sorted(glob.glob(os.path.join(lang_dir, "*.parquet")))}
     if not per_file:
-        raise ReleaseError(f"{corpus}: no Parquet shards under data/<lang>/ (is it a `skypile curate` output?)")
+        raise ReleaseError(f"{', '.join(corpora)}: no Parquet shards under data/<lang>/ (is it a `skypile curate` output?)")
     split_sources = len({s for _, profile in per_file.values() for s in profile}) > 1
     plans: dict[str, ConfigPlan] = {}
     for path, (lang, profile) in per_file.items():
@@ -122,12 +124,18 @@ def bucket_of(ids: list[str], num_buckets: int) -> list[int]:
 def _partition(plan: ConfigPlan, tmp: str) -> tuple[pa.Schema, list[str]]:
     """Pass 1: the config's rows into bucket files under ``tmp``; returns the schema and the files."""
     writers: dict[int, pq.ParquetWriter] = {}
-    schema = pq.read_schema(plan.files[0])
+    # Runs of one growing corpus may differ in step columns (``previous_id`` with --dedup-against):
+    # the union's schema has them all, null where a run lacks one.
+    schema = pa.unify_schemas([pq.read_schema(f).remove_metadata() for f in plan.files])
     paths = [os.path.join(tmp, f"bucket-{k:05d}.parquet") for k in range(plan.num_buckets)]
     try:
         for path in plan.files:
             for batch in pq.ParquetFile(path).iter_batches(batch_size=READ_BATCH_ROWS):
-                table = pa.Table.from_batches([batch]).cast(schema)
+                table = pa.Table.from_batches([batch])
+                for field in schema:
+                    if field.name not in table.column_names:
+                        table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+                table = table.select(schema.names).cast(schema)
                 if plan.source is not None:
                     table = table.filter(pc.equal(table["source"].fill_null(NO_SOURCE), plan.source))
                 if not table.num_rows:

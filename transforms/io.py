@@ -1,11 +1,13 @@
 """Beam I/O: reading input files into documents, writing Parquet shards and the rejects table."""
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Iterable, Mapping
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.parquetio import WriteToParquet
@@ -94,10 +96,41 @@ class _ToRowFn(beam.DoFn):
         yield to_row(doc, self.schema)
 
 
+def shard_of(doc_id: str, num_shards: int) -> int:
+    """The shard a document goes to: a hash of its id, so the same documents always share a shard."""
+    return int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:8], "big") % num_shards
+
+
+class WriteShardFn(beam.DoFn):
+    """``((lang, shard), rows)`` -> one Parquet file, rows sorted by id: the same documents give the
+    same bytes whatever the order they arrived in. Holds one shard's rows (a few hundred MB at the
+    recommended shard size; Beam's own sharded write groups by shard the same way)."""
+
+    def __init__(self, output: str, schema: pa.Schema, num_shards: int, row_group_rows: int):
+        self.output, self.schema = output, schema
+        self.num_shards, self.row_group_rows = num_shards, row_group_rows
+
+    def process(self, element):
+        from transforms.work_files import pause_point  # a test hook (SIGKILL tests)
+
+        (lang, shard), rows = element
+        rows = sorted(rows, key=lambda r: r["id"])
+        path = FileSystems.join(self.output, "data", lang, f"train-{shard:05d}-of-{self.num_shards:05d}.parquet")
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            pq.write_table(table, f, compression="zstd", row_group_size=self.row_group_rows)
+        pause_point("write")
+        yield path
+
+
 class WriteShards(beam.PTransform):
     """Documents -> ``DIR/data/<lang>/train-SSSSS-of-NNNNN.parquet`` (zstd), one writer per language.
 
-    Documents whose language is not among ``languages`` go to ``und``. Counts ``output/kept``.
+    With ``num_shards`` N > 0 a document's shard is a hash of its id and each shard is sorted by id
+    (:class:`WriteShardFn`): a rerun or a resumed run writes the same files byte for byte; a shard no
+    document falls into is not written. With 0, Beam's writer makes one file per bundle (no grouping
+    step, least memory; the split then depends on the runner). Documents whose language is not
+    among ``languages`` go to ``und``. Counts ``output/kept``.
     """
 
     def __init__(self, output: str, languages: list[str], extra_columns: Mapping[str, pa.DataType],
@@ -116,13 +149,21 @@ class WriteShards(beam.PTransform):
         results = []
         for lang, part in zip(self.languages, parts):
             rows = part | f"ToRows_{lang}" >> beam.ParDo(_ToRowFn(self.schema, lang))
+            if self.num_shards > 0:
+                n = self.num_shards
+                results.append(rows
+                               | f"Shard_{lang}" >> beam.Map(lambda r, lang=lang: ((lang, shard_of(r["id"], n)), r))
+                               | f"GroupShards_{lang}" >> beam.GroupByKey()
+                               | f"Write_{lang}" >> beam.ParDo(
+                                   WriteShardFn(self.output, self.schema, n, self.row_group_rows)))
+                continue
             results.append(rows | f"Write_{lang}" >> WriteToParquet(
                 file_path_prefix=FileSystems.join(self.output, "data", lang, "train"),
                 schema=self.schema,
                 codec="zstd",
                 file_name_suffix=".parquet",
                 shard_name_template="-SSSSS-of-NNNNN",
-                num_shards=self.num_shards,
+                num_shards=0,
                 row_group_buffer_size=64 * 1024 * 1024,
                 record_batch_size=min(self.row_group_rows, 1000),
             ))

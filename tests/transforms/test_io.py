@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document, parquet_schema
-from transforms.io import WriteRejected, WriteShards
+from transforms.io import WriteRejected, WriteShards, shard_of
 from transforms.step import Rejected
 
 DATE = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -38,14 +38,18 @@ def test_shards_per_language_with_shared_schema_and_zstd(shared_data, tmp_path):
     expected_schema = parquet_schema({"quality": pa.float32()})
     for lang, ids in (("zh", {"zh0", "zh1", "zh2"}), ("en", {"en0", "en1", "en2", "en3"}), ("und", {"fr0"})):
         files = sorted((tmp_path / "data" / lang).glob("*.parquet"))
-        assert [f.name for f in files] == ["train-00000-of-00002.parquet", "train-00001-of-00002.parquet"]
+        # a document's shard is a hash of its id; a shard no document falls into is not written
+        expected = {f"train-{shard_of(i, 2):05d}-of-00002.parquet" for i in ids}
+        assert [f.name for f in files] == sorted(expected)
         rows = []
         for f in files:
             meta = pq.ParquetFile(f)
             assert meta.schema_arrow.remove_metadata() == expected_schema
-            if meta.metadata.num_rows:
-                assert meta.metadata.row_group(0).column(0).compression == "ZSTD"
-            rows += pq.read_table(f).to_pylist()
+            assert meta.metadata.row_group(0).column(0).compression == "ZSTD"
+            shard_rows = pq.read_table(f).to_pylist()
+            assert [r["id"] for r in shard_rows] == sorted(r["id"] for r in shard_rows)  # sorted by id
+            assert {f"train-{shard_of(r['id'], 2):05d}-of-00002.parquet" for r in shard_rows} == {f.name}
+            rows += shard_rows
         assert {r["id"] for r in rows} == ids
     zh_rows = pq.read_table(tmp_path / "data/zh").to_pylist()
     assert all(r["warc_date"] == DATE and r["quality"] is not None for r in zh_rows)

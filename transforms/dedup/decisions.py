@@ -19,6 +19,8 @@ from transforms.step import Drop, Step, Verdict
 
 # Where the joined decision waits in ``Document.extra`` until the step reads (and removes) it.
 DECISION_KEY = "_dedup_decision"
+# The id of the earlier corpus's document that a ``*_previous`` drop duplicates.
+PREVIOUS_COLUMN = "previous_id"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +57,23 @@ def group_decisions(copies: Iterable[tuple[float, str]], duplicate: Decision,
             yield doc_id, duplicate
     if count_column:
         yield keep, Decision(values=((count_column, size),))
+
+
+def group_with_previous(copies: Iterable[tuple[float | None, str]], duplicate: Decision, previous_reason: str,
+                        count_column: str | None = None) -> Iterator[tuple[str, Decision]]:
+    """Like :func:`group_decisions`, where copies with rank None are an earlier corpus's documents
+    (``--dedup-against``): when there is one, it takes priority and every new copy is dropped with
+    ``previous_reason``, naming the earlier document (the smallest id) in ``previous_id``."""
+    if iter(copies) is copies:
+        copies = list(copies)
+    earlier = min((doc_id for rank, doc_id in copies if rank is None), default=None)
+    if earlier is None:
+        yield from group_decisions(copies, duplicate, count_column)
+        return
+    drop = Decision(drop=previous_reason, values=((PREVIOUS_COLUMN, earlier),))
+    for rank, doc_id in copies:
+        if rank is not None:
+            yield doc_id, drop
 
 
 class DecisionStep(Step):

@@ -7,6 +7,13 @@ candidate pairs kept where the exact Jaccard similarity of the shingle sets reac
 :class:`.components.ConnectedComponents` clusters the edges in Beam; the smallest id of each component survives and carries ``minhash_cluster_size`` (1 for a
 document with no near copy), for upsampling decisions downstream. Members of a cluster (survivor
 and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when alone).
+
+With ``--dedup-against``, the earlier corpora's band keys that the new documents share come in
+from their indexes (:mod:`.index`) and their documents join the buckets as nodes that sort first,
+so a cluster holding one is rooted there: every new member is dropped as
+``near_duplicate_previous`` with ``previous_id`` naming it. Those earlier texts are never re-read,
+so a pair of a new and an earlier document is checked on the MinHash estimate of their Jaccard
+similarity (the share of equal signature values) instead of the exact one.
 """
 from __future__ import annotations
 
@@ -18,7 +25,8 @@ import pyarrow as pa
 from apache_beam.metrics import Metrics
 
 from transforms.dedup.components import ConnectedComponents
-from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
+from transforms.dedup.decisions import PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep
+from transforms.dedup.index import PREVIOUS, is_previous, match_previous, previous_node
 from transforms.dedup.lsh import band_keys, optimal_bands_rows, star_edges
 from transforms.dedup.minhash import MinHasher, batch_hashes, permutations, unique_hashes
 from transforms.dedup.verify import VerifyPairs, candidate_pairs
@@ -27,6 +35,7 @@ NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
 CLUSTER_COLUMN = "minhash_cluster_id"
 HASHES = "hashes"
+SIGNATURES = "signatures"
 # name -> (num_perm, bands, rows, verify_jaccard)
 PRESETS = {"fineweb": (112, 14, 8, False)}
 
@@ -37,10 +46,10 @@ class BandKeysFn(beam.DoFn):
     Documents without shingles (no words) are no one's candidate."""
 
     def __init__(self, num_perm: int, seed: int, bands: int, rows: int, word_ngram: int, char_ngram: int,
-                 with_hashes: bool, scheme: str = "affine32"):
+                 with_hashes: bool, scheme: str = "affine32", with_signatures: bool = False):
         self.num_perm, self.seed, self.bands, self.rows = num_perm, seed, bands, rows
         self.word_ngram, self.char_ngram, self.with_hashes = word_ngram, char_ngram, with_hashes
-        self.scheme = scheme
+        self.scheme, self.with_signatures = scheme, with_signatures
 
     def setup(self):
         self.hasher = MinHasher(self.num_perm, self.seed, self.scheme)
@@ -64,18 +73,59 @@ class BandKeysFn(beam.DoFn):
             if uniques is not None:
                 # bytes, not an ndarray: a primitive for Beam's coder (ndarrays go through pickle)
                 yield beam.pvalue.TaggedOutput(HASHES, (doc_id, uniques[i].astype("<u4").tobytes()))
+        if self.with_signatures:
+            for i, sig in zip(keep, sigs):
+                yield beam.pvalue.TaggedOutput(SIGNATURES, (docs[i].id, sig.astype("<u4").tobytes()))
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
-    """``(band key, ids)`` -> star edges on the smallest id, or every candidate pair to verify."""
+    """``(band key, members)`` -> star edges on the smallest id, or every candidate pair to verify.
+    Members are this run's ids and, with ``--dedup-against``, earlier documents as
+    ``(node, signature)``: without the check they join the star (and, sorting first, centre it);
+    with it their pairs go through :func:`previous_pairs` instead."""
     _, members = element
-    return candidate_pairs(members) if verify else star_edges(members)
+    if verify:
+        return candidate_pairs(m for m in members if isinstance(m, str))
+    return star_edges([m if isinstance(m, str) else m[0] for m in members])
+
+
+def previous_pairs(element) -> Iterator[tuple[str, tuple[str, bytes]]]:
+    """``(band key, members)`` -> ``(new id, (earlier node, earlier signature))`` to check."""
+    _, members = element
+    earlier = [m for m in members if not isinstance(m, str)]
+    if earlier:
+        for m in members:
+            if isinstance(m, str):
+                for node in earlier:
+                    yield m, tuple(node)
+
+
+def estimated_edges(element, threshold: float) -> Iterator[tuple[str, str]]:
+    """``(new id, {"pairs", "signature"})`` -> an edge to every earlier document whose signature
+    agrees on at least ``threshold`` of its values (the MinHash estimate of Jaccard similarity)."""
+    doc_id, grouped = element
+    signature = next(iter(grouped["signature"]), None)
+    if signature is None:
+        return
+    mine = np.frombuffer(signature, dtype="<u4")
+    for node, theirs in dict(grouped["pairs"]).items():  # a pair found in several bands: once
+        if float(np.mean(mine == np.frombuffer(theirs, dtype="<u4"))) >= threshold:
+            yield doc_id, node
 
 
 def component_decisions(element) -> Iterable[tuple[str, Decision]]:
     """``(root, members)`` -> drop every member, keep the root with the component's size; all
-    carry the root's id as their cluster id (so the rejects table says what a copy duplicates)."""
+    carry the root's id as their cluster id (so the rejects table says what a copy duplicates).
+    A root from an earlier corpus (``--dedup-against``) is not a document of this run: every new
+    member is dropped as ``near_duplicate_previous``, naming it."""
     root, members = element
+    if is_previous(root):
+        earlier = root[len(PREVIOUS):]
+        drop = Decision(drop="near_duplicate_previous", values=((CLUSTER_COLUMN, earlier), (PREVIOUS_COLUMN, earlier)))
+        for member in members:
+            if not is_previous(member):
+                yield member, drop
+        return
     size = 1
     for member in members:  # streamed: each non-root node is in exactly one settled edge
         size += 1
@@ -118,19 +168,38 @@ class MinHashDedup(beam.PTransform):
         self.word_ngram, self.char_ngram = word_ngram, char_ngram
         self.max_rounds, self.batch_size = max_rounds, batch_size
         self.scheme = scheme
+        self.previous = None
+
+    def with_previous(self, previous) -> "MinHashDedup":
+        """Also cluster with earlier corpora's documents from their index rows (a PCollection)."""
+        self.previous, self.columns = previous, {**self.columns, PREVIOUS_COLUMN: pa.string()}
+        return self
 
     def expand(self, docs):
+        with_previous = self.previous is not None
         keys = (docs
                 | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                 | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
                                                       self.word_ngram, self.char_ngram, self.verify_jaccard,
-                                                      self.scheme)
-                                           ).with_output_types(Tuple[bytes, Any]).with_outputs(HASHES, main="keys"))
-        edges = (keys.keys
-                 | "Buckets" >> beam.GroupByKey()
-                 | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard))
+                                                      self.scheme, with_previous and self.verify_jaccard)
+                                           ).with_output_types(Tuple[bytes, Any]).with_outputs(
+                                               HASHES, SIGNATURES, main="keys"))
+        band_members = keys.keys
+        if with_previous:
+            earlier = match_previous(self.previous, keys.keys | "NewBands" >> beam.Keys(),
+                                     lambda r: r["band_keys"] or [],
+                                     lambda r: (previous_node(r["id"]), r["signature"]), "PreviousBands")
+            band_members = (keys.keys, earlier) | "WithPrevious" >> beam.Flatten()
+        buckets = band_members | "Buckets" >> beam.GroupByKey()
+        edges = buckets | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard)
         if self.verify_jaccard:
             edges = edges | "VerifyJaccard" >> VerifyPairs(keys[HASHES], self.threshold, NAME)
+            if with_previous:
+                estimated = ({"pairs": buckets | "PreviousPairs" >> beam.FlatMap(previous_pairs),
+                              "signature": keys[SIGNATURES]}
+                             | "JoinSignatures" >> beam.CoGroupByKey()
+                             | "EstimateJaccard" >> beam.FlatMap(estimated_edges, self.threshold))
+                edges = (edges, estimated) | "AllEdges" >> beam.Flatten()
         decisions = (edges
                      | "Components" >> ConnectedComponents(self.max_rounds, namespace=NAME)
                      | "ByRoot" >> beam.Map(lambda nr: (nr[1], nr[0]))
