@@ -4,6 +4,7 @@
     skypile classifiers train-bert (--base DIR | --from-scratch) --train F --valid F --out DIR --positive V
     skypile classifiers eval --model PATH --data F --positive V   (prints one JSON line)
     skypile classifiers build-quality-set --reference GLOB --web GLOB --out F [--valid-out F]
+    skypile classifiers build-defaults --out DIR [--data DIR] [--only NAME ...] [--max-train N]
 
 Data files are JSONL, CSV/TSV or fastText ``.txt`` (see :mod:`classifiers.data`); what was read,
 and which labels were outside the declared set, goes to stderr.
@@ -100,6 +101,23 @@ def build_quality_set_cmd(args) -> int:
     return 0
 
 
+def build_defaults_cmd(args) -> int:
+    import os
+
+    from classifiers.default_models import build_all
+
+    data = args.data or os.environ.get("SKYPILE_SHARED_DATA") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
+    if os.path.isdir(args.out) and os.listdir(args.out) and not args.force:
+        raise ValueError(f"--out {args.out} is not empty (an output folder holds one build; --force replaces it)")
+    records = build_all(os.path.abspath(data), args.out, args.only, args.max_train,
+                        log=lambda m: print(m, file=sys.stderr))
+    for r in records:
+        print(json.dumps({"name": r["name"], "file": r["file"], "test_f1": r["test_at_0.5"]["f1"],
+                          "plain_fasttext_test_f1": r["plain_fasttext_test_f1"], "threshold": r["threshold"]}))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="skypile classifiers", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -160,6 +178,15 @@ def parser() -> argparse.ArgumentParser:
     qs.add_argument("--text-field", default="text")
     qs.add_argument("--seed", type=int, default=0)
     qs.set_defaults(func=build_quality_set_cmd)
+
+    bd = sub.add_parser("build-defaults", help="rebuild the shipped fastText models (classifiers/models/) "
+                                               "with their MODELS.md and models.json")
+    bd.add_argument("--out", required=True, metavar="DIR")
+    bd.add_argument("--data", metavar="DIR", help="the labelled data (default: $SKYPILE_SHARED_DATA, else ../shared/data)")
+    bd.add_argument("--only", nargs="+", default=[], metavar="NAME", help="build only these models")
+    bd.add_argument("--max-train", type=int, default=0, help="cap on training examples per model (tests)")
+    bd.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    bd.set_defaults(func=build_defaults_cmd)
     return ap
 
 

@@ -108,10 +108,10 @@ def validate_model(kind: str, path: str) -> None:
     """Local files get the full check (fastText layout walked, safetensors headers read, word
     lists read); remote ones are checked for presence and, for fastText, the file header."""
     if not is_remote(path):
-        if kind == "fasttext":
-            from classifiers.fasttext_format import check_fasttext_file
+        if kind == "fasttext":  # a model file, or an ensemble manifest and its members
+            from classifiers.fasttext_model import check_model_path
 
-            check_fasttext_file(path)
+            check_model_path(path)
         elif kind == "bert":
             from classifiers.bert_model import check_bert_dir
 
