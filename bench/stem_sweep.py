@@ -4,8 +4,9 @@
 
 1. Data (``OUT/data``): ``web/`` = the gold main-content texts of real web pages (scrapinghub
    article-extraction-benchmark article bodies and Mozilla Readability's expected outputs, i.e.
-   extracted web text), every 5th page held out as ``eval/web_heldout.jsonl``; ``gsm8k/`` =
-   GSM8K *train* problems, question + " " + answer.
+   extracted web text) and DCLM's Common Crawl pages annotated as good; one page in 5 held out
+   as ``eval/web_heldout.jsonl``, one in 5 kept for stage 2 (``web_stage2/``), the rest for
+   stage 1 (``web/``); ``gsm8k/`` = GSM8K *train* problems, question + " " + answer.
 2. Per seed: stage 1 (``configs/experiments/stem_stage1.yaml``: web only), then
    ``skypile experiment sweep`` of stage 2 (``stem_stage2.yaml``) from it with the GSM8K share
    0, 0.1, 0.2, 0.4.
@@ -42,6 +43,15 @@ def web_texts() -> list[str]:
     for path in sorted(glob.glob(os.path.join(SHARED, "html", "mozilla_readability", "*", "expected.html.gz"))):
         with gzip.open(path, "rt", encoding="utf-8") as f:
             texts.append(lxml.html.fromstring(f.read()).text_content())
+    # DCLM's human-annotated Common Crawl pages, those labelled good (deduplicated across its files).
+    seen = set()
+    for name in ("majority_data.jsonl", "agreement_data.jsonl"):
+        with open(os.path.join(SHARED, "labels", "dclm_web_quality_en", name), encoding="utf-8") as f:
+            for line in f:
+                record = json.loads(line)
+                if record["label"] == 1 and record["text"] not in seen:
+                    seen.add(record["text"])
+                    texts.append(record["text"])
     return [" ".join(t.split()) for t in texts if len(t.split()) >= 50]
 
 
@@ -68,11 +78,14 @@ def write_source(folder: str, name: str, texts: list[str], files: int = 4, rows_
 
 
 def prepare(data: str) -> dict:
-    """Training shards, and every 5th web document held out as the general validation set."""
+    """Web pages split five ways by position: 0 held out (the general validation set), 4 for
+    stage 2 (``web_stage2/``: pages stage 1 never saw, as Skywork's stage 2 continues on unseen
+    SkyPile-Main), 1-3 for stage 1 (``web/``); GSM8K train problems in ``gsm8k/``."""
     heldout = os.path.join(data, "eval", "web_heldout.jsonl")
     if not os.path.isfile(heldout):
         web = web_texts()
-        write_source(os.path.join(data, "web"), "web", [t for i, t in enumerate(web) if i % 5])
+        write_source(os.path.join(data, "web"), "web", [t for i, t in enumerate(web) if i % 5 in (1, 2, 3)])
+        write_source(os.path.join(data, "web_stage2"), "web", [t for i, t in enumerate(web) if i % 5 == 4])
         write_source(os.path.join(data, "gsm8k"), "gsm8k", gsm8k_texts("train"))
         os.makedirs(os.path.dirname(heldout), exist_ok=True)
         with open(heldout + ".tmp", "w", encoding="utf-8") as f:
@@ -81,7 +94,7 @@ def prepare(data: str) -> dict:
     import pyarrow.parquet as pq
 
     counts = {src: sum(pq.ParquetFile(f).metadata.num_rows for f in glob.glob(os.path.join(data, src, "*.parquet")))
-              for src in ("web", "gsm8k")}
+              for src in ("web", "web_stage2", "gsm8k")}
     with open(heldout, encoding="utf-8") as f:
         counts["web_heldout"] = sum(1 for _ in f)
     return counts
@@ -117,22 +130,21 @@ def summarize(out: str, seeds: list[int], chart: str | None) -> str:
         with open(os.path.join(out, f"seed{seed}", "sweep", "sweep.json"), encoding="utf-8") as f:
             tables[seed] = json.load(f)
     first = tables[seeds[0]]
-    lines = ["| GSM8K share (stage 2) | " + " | ".join(f"general s{s}" for s in seeds) + " | Δ general (mean) | "
-             + " | ".join(f"GSM8K test s{s}" for s in seeds) + " | in-domain gain (mean) | seed spread general / "
-             "in-domain | picked |", "|" + "---|" * (2 * len(seeds) + 5)]
+    cols = (["GSM8K share (stage 2, realized)"] + [f"general s{s}" for s in seeds] + [f"Δ general s{s}" for s in seeds]
+            + [f"GSM8K test s{s}" for s in seeds] + [f"in-domain gain s{s}" for s in seeds] + ["picked by"])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for i, row in enumerate(first["table"]):
         rows = [tables[s]["table"][i] for s in seeds]
-        spread = (max(r["general"] for r in rows) - min(r["general"] for r in rows),
-                  max(r["in_domain"] for r in rows) - min(r["in_domain"] for r in rows))
-        share = row["token_shares"].get("gsm8k", 0.0)
-        picked = ", ".join(f"s{s}" for s in seeds if tables[s]["picked"] == row["variant"]) or ""
-        mean = lambda k: sum(r[k] for r in rows) / len(rows)  # noqa: E731
-        lines.append(f"| {SHARES[i]:g} (realized {share:.1%}) | " + " | ".join(f"{r['general']:.4f}" for r in rows)
-                     + f" | {mean('general_delta'):+.4f} | " + " | ".join(f"{r['in_domain']:.4f}" for r in rows)
-                     + f" | {mean('in_domain_gain'):+.4f} | {spread[0]:.4f} / {spread[1]:.4f} | {picked} |")
+        realized = "/".join(f"{r['token_shares'].get('gsm8k', 0.0):.1%}" for r in rows)
+        picked = ", ".join(f"s{s}" for s in seeds if tables[s]["picked"] == row["variant"])
+        cells = ([f"{SHARES[i]:g} ({realized})"] + [f"{r['general']:.4f}" for r in rows]
+                 + [f"{r['general_delta']:+.4f}" for r in rows] + [f"{r['in_domain']:.4f}" for r in rows]
+                 + [f"{r['in_domain_gain']:+.4f}" for r in rows] + [picked])
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("| forecast backtest (stage 1, fit on the first half) | points | predicted at last | actual | error |")
-    lines.append("|---|---:|---:|---:|---:|")
+    lines.append("| forecast backtest (stage 1, fit on the first half) | points | predicted at last | actual | error "
+                 "| warnings of the fit on all points |")
+    lines.append("|---|---:|---:|---:|---:|---|")
     for seed in seeds:
         records = read_metrics(os.path.join(out, f"seed{seed}", "stage1", "metrics.jsonl"))
         for key in ("eval/average", "eval/gsm8k_test", "loss"):
@@ -140,10 +152,11 @@ def summarize(out: str, seeds: list[int], chart: str | None) -> str:
             try:
                 bt = fc.backtest(tokens, values)
             except fc.ForecastError as exc:
-                lines.append(f"| seed {seed} {key} | {len(tokens)} | - | - | {exc} |")
+                lines.append(f"| seed {seed} {key} | {len(tokens)} | - | - | - | {exc} |")
                 continue
+            warned = "; ".join(w.split(":")[0] for w in fc.warnings(fc.fit(tokens, values), tokens, None, None))
             lines.append(f"| seed {seed} {key} | {len(tokens)} | {bt['predicted']:.4f} | {bt['actual']:.4f} | "
-                         f"{bt['error']:+.4f} ({bt['relative_error']:+.1%}) |")
+                         f"{bt['error']:+.4f} ({bt['relative_error']:+.1%}) | {warned or 'none'} |")
     if chart:
         import matplotlib
 

@@ -6,6 +6,7 @@ fall back to a default silently). Overrides are dotted paths whose value is pars
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import typing
 from dataclasses import dataclass, field
@@ -207,11 +208,21 @@ def _index(node: list, part: str, key: str) -> int:
     return int(part)
 
 
+def read_raw(path: str | None) -> dict:
+    """The YAML mapping of a config file (``{}`` for none)."""
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
+
+
 def load_config(path: str | None, overrides: list[str] = ()) -> TrainConfig:
-    raw: dict = {}
-    if path:
-        with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f) or {}
+    return config_from_raw(read_raw(path), overrides)
+
+
+def config_from_raw(raw: dict, overrides: list[str] = ()) -> TrainConfig:
+    """A config from a mapping read once (a sweep builds every variant from the same one)."""
+    raw = copy.deepcopy(raw)
     for assignment in overrides:
         apply_override(raw, assignment)
     cfg = _build(TrainConfig, raw, "")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from train.config import ConfigError, TrainConfig, load_config
+from train.config import ConfigError, TrainConfig, config_from_raw, read_raw
 
 SWEEP_FILE = "sweep.json"
 RESULT_FILE = "result.json"
@@ -108,14 +108,15 @@ def run_tokenizer(init_from: str) -> str:
     return str(tokenizer)
 
 
-def plan(config: str, sets: list[str], varies: list[Vary], init_from: str | None) -> tuple[list[str], list[Variant]]:
-    """(assignments common to every variant, variants); every variant's config validated."""
+def plan(config: dict, sets: list[str], varies: list[Vary], init_from: str | None) -> tuple[list[str], list[Variant]]:
+    """(assignments common to every variant, variants); every variant's config (from the base
+    mapping ``config``) validated."""
     common = list(sets)
     if init_from:
         if not os.path.exists(init_from):
             raise ConfigError(f"--init-from {init_from}: no such run or checkpoint")
         common.append(f"train.init_from={json.dumps(os.path.abspath(init_from))}")
-    base = load_config(config, common)
+    base = config_from_raw(config, common)
     if not base.eval.domains or not base.eval.probe:
         raise ConfigError("a sweep scores every variant on eval.domains (general) and eval.probe (in-domain): "
                           "set both in the config or with --set")
@@ -123,7 +124,7 @@ def plan(config: str, sets: list[str], varies: list[Vary], init_from: str | None
         common.append(f"tokenizer.path={json.dumps(run_tokenizer(init_from))}")
     grid = variants(varies)
     for variant in grid:
-        validate(load_config(config, [*common, *variant.overrides]), f"--vary {variant.label}")
+        validate(config_from_raw(config, [*common, *variant.overrides]), f"--vary {variant.label}")
     return common, grid
 
 
@@ -171,9 +172,13 @@ def final_scores(cfg: TrainConfig, run_dir: str) -> dict:
 
 def sweep(config: str, data: str | None, out: str, varies: list[Vary], sets: list[str] = (),
           init_from: str | None = None, log=print) -> list[dict]:
-    """Train (or collect) every variant into ``out``; returns their results in variant order."""
-    common, grid = plan(config, list(sets), varies, init_from)
-    spec = {"config": load_config(config, common).to_dict(), "data": os.path.abspath(data) if data else None,
+    """Train (or collect) every variant into ``out``; returns their results in variant order.
+
+    The config file is read once: editing it while the sweep runs changes nothing (and a rerun
+    with the edited file is refused as another sweep)."""
+    raw = read_raw(config)
+    common, grid = plan(raw, list(sets), varies, init_from)
+    spec = {"config": config_from_raw(raw, common).to_dict(), "data": os.path.abspath(data) if data else None,
             "vary": [[v.key, list(v.values)] for v in varies]}
     check_manifest(out, spec)
     os.makedirs(out, exist_ok=True)
@@ -184,7 +189,7 @@ def sweep(config: str, data: str | None, out: str, varies: list[Vary], sets: lis
     from train import distributed
     from train.loop import train
 
-    env = distributed.init(load_config(config, common).train.device)
+    env = distributed.init(config_from_raw(raw, common).train.device)
     results = []
     for variant in grid:
         run_dir = os.path.join(out, variant.name)
@@ -194,7 +199,7 @@ def sweep(config: str, data: str | None, out: str, varies: list[Vary], sets: lis
             with open(result_path, encoding="utf-8") as f:
                 results.append(json.load(f))
             continue
-        cfg = load_config(config, [*common, *variant.overrides])
+        cfg = config_from_raw(raw, [*common, *variant.overrides])
         log(f"{variant.name}: training ({variant.label})")
         train(cfg, run_dir, data, env)
         result = {"name": variant.name, "label": variant.label, "overrides": list(variant.overrides),

@@ -37,6 +37,15 @@ def kill_hook(options, tokenizer_path, device):
     return evaluate
 
 
+def clobber_hook(options, tokenizer_path, device):
+    """Overwrites the sweep's config file with an unusable one while the first variant trains."""
+    def evaluate(model, step):
+        Path(options["config"]).write_text("optim: {lr: fast}\n")
+        return {}
+
+    return evaluate
+
+
 def base_config(tmp_path, tokenizer_dir, eval_sets, name: str = "base", **eval_section) -> Path:
     domains, probe = eval_sets
     cfg = tiny_config(tokenizer_dir, eval={"every": 0, "domains": [str(domains)], "max_chars": 300,
@@ -157,3 +166,19 @@ def test_killed_sweep_resumes_at_the_unfinished_variant(finished, tmp_path, corp
         assert set(a) == set(b)
         for name_, stats in b.items():
             assert a[name_]["normalized_loss"] == pytest.approx(stats["normalized_loss"], rel=1e-9)
+
+
+def test_config_file_is_read_once(tmp_path, tokenizer_dir, corpus, eval_sets, capsys):
+    """Editing the config while a sweep runs changes none of its variants."""
+    config = tmp_path / "base.yaml"
+    base_config(tmp_path, tokenizer_dir, eval_sets, every=7, hook="tests.train.test_experiment:clobber_hook",
+                options={"config": str(config)})
+    threads = torch.get_num_threads()
+    try:
+        assert main(sweep_args(config, corpus, tmp_path / "out")[:-2] + ["--vary", "optim.lr=3e-3,1e-3"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    assert config.read_text() == "optim: {lr: fast}\n"  # clobbered during variant 0
+    lrs = [yaml.safe_load((tmp_path / "out" / name / "config.yaml").read_text())["optim"]["lr"]
+           for name in ("v0-lr=3e-3", "v1-lr=1e-3")]
+    assert lrs == [3e-3, 1e-3]
