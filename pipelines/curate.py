@@ -26,6 +26,7 @@ from pipelines.provenance import package_versions
 from pipelines.report import build_report, counters_from_result, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
+from transforms.drop_samples import SampleDrops
 from transforms.apply import ApplyStep
 from transforms.dedup.index import (DedupIndexError, ReadPrevious, WriteIndex, minhash_settings,
                                     previous_index_files, write_settings)
@@ -136,6 +137,8 @@ def build_pipeline(p: beam.Pipeline, inputs: list[tuple[str, str]], output: str,
     docs | "WriteShards" >> WriteShards(output, output_languages(config), columns,
                                         num_shards=config["output"]["num_shards"],
                                         row_group_rows=config["output"]["row_group_rows"])
+    # Per step and reason: top domains and example snippets, for report.md.
+    (rejected | "AllDrops" >> beam.Flatten()) | "SampleDrops" >> SampleDrops(output)
     if write_rejected:
         (rejected | "AllRejected" >> beam.Flatten()) | "WriteRejected" >> WriteRejected(output, columns)
     return names

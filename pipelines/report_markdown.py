@@ -101,6 +101,10 @@ def write_report_markdown(output: str, report: dict[str, Any]) -> str:
     # Imported here: `skypile release` renders the same tables without loading Beam.
     from apache_beam.io.filesystems import FileSystems
 
+    from transforms.drop_samples import read_drop_samples
+
+    if "drop_samples" not in report:  # written by the run's SampleDrops, when it had one
+        report = {**report, "drop_samples": read_drop_samples(output)}
     chart = None
     if report.get("funnel"):
         with FileSystems.create(FileSystems.join(output, FUNNEL_PNG)) as f:

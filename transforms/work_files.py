@@ -9,9 +9,10 @@ redoes only the files that had not finished. The steps that need the whole colle
 and whatever follows it in the config) then run over the work files, from scratch on every
 attempt; they are a small part of the time.
 
-A work file holds the kept documents (with ``html`` while extraction has not run yet) and, with
-``--write-rejected``, the dropped ones with ``step``/``reason``; the file's Parquet metadata holds the
-counters of its records (``{namespace: {counter: n}}``), which the driver adds to the report.
+A work file holds the kept documents (with ``html`` while extraction has not run yet) and the
+dropped ones with ``step``/``reason``: whole with ``--write-rejected``, else only their id, URL,
+domain and first 200 characters (for the report's drop samples); the file's Parquet metadata
+holds the counters of its records (``{namespace: {counter: n}}``), which the driver adds to the report.
 The steps are called directly here rather than through :class:`~transforms.apply.ApplyStep`, with
 the same counter names.
 """
@@ -35,6 +36,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.apply import REJECTED
 from transforms.document import Document, from_row, parquet_schema, to_row
+from transforms.drop_samples import slim
 from transforms.read import read_file
 from transforms.step import Drop, Rejected, Step
 
@@ -130,7 +132,7 @@ class ProcessFileFn(beam.DoFn):
             if stream is None:
                 counts[READ]["records_in"] += 1
                 counts[READ]["dropped:read_unreadable_file"] += 1
-                rows = [self._row(Document(id=path), READ, "read_unreadable_file")] if self.keep_rejected else []
+                rows = [self._row(Document(id=path), READ, "read_unreadable_file")]
             else:
                 with stream:
                     rows = []
@@ -138,6 +140,8 @@ class ProcessFileFn(beam.DoFn):
                                                              path, self.steps, counts):
                         if reason is None or self.keep_rejected:
                             rows.append(self._row(doc, step, reason))
+                        else:  # what the report's drop samples need (transforms/drop_samples.py)
+                            rows.append(self._row(slim(doc), step, reason))
                         if len(rows) >= BATCH_ROWS:
                             writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
                             rows = []

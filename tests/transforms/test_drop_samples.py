@@ -101,3 +101,24 @@ def test_report_markdown_section(output_a):
     heuristics_drop = next(e for e in samples if e["step"] == "heuristics")
     assert f"### `heuristics` / `{heuristics_drop['reason']}`" in md
     assert "<" not in md.split("## What each reason dropped")[1].replace("\\<", "")
+
+
+def test_curate_samples_every_reason_without_write_rejected(tmp_path):
+    # The per-file steps keep slim rows of their drops in the work files, so the sample covers
+    # every reason of the run even when no rejects table is written.
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "curate", "--input", str(WARC), "--output",
+                           str(out)], cwd=WARC.parents[1], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    samples = read_drop_samples(str(out))
+    by_reason = Counter()
+    for e in samples:
+        by_reason[e["reason"]] += e["dropped"]
+        assert len(e["examples"]) == min(3, e["dropped"])
+    assert dict(by_reason) == report["dropped"] and not (out / "rejected").exists()
+    md = (out / "report.md").read_text()
+    assert "## What each reason dropped" in md and "### `heuristics` / `zh_few_sentence_lines`" in md
