@@ -2,11 +2,13 @@
 
 Per document: pick the rule set of ``doc.lang`` (documents in other or unknown languages get the
 Chinese rules when at least 30% of their non-space characters are Han, the English ones
-otherwise; ``other_languages: keep`` passes other labelled languages through), optionally convert traditional to simplified Chinese, normalise and remove boilerplate
-lines, apply the C4 line rules when the language has C4 on, then score and decide with each filter
-in config order on one :class:`TextStats` (FineWeb's on the text before the C4 line rules). The first failing filter drops the document with
-``<prefix>_<reason>``. Removed lines are counted as ``lines_removed:<rule>`` in the ``heuristics``
-namespace (``pipelines/report.py`` sums them into report.json).
+otherwise; ``other_languages: keep`` passes other labelled languages through), optionally convert
+traditional to simplified Chinese, normalise and remove boilerplate lines, apply the C4 line rules
+when the language has C4 on, then score and decide with each filter in config order on one
+:class:`TextStats` (filters with ``before_c4_line_rules``, FineWeb's by default, on the text
+before the C4 line rules). The first failing filter drops the document with ``<prefix>_<reason>``.
+Removed lines are counted as ``lines_removed:<rule>`` in the ``heuristics`` namespace
+(``pipelines/report.py`` sums them into report.json).
 """
 from __future__ import annotations
 
