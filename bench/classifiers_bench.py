@@ -1,6 +1,7 @@
 """Held-out quality of skypile's classifiers per task, and their scoring throughput on CPU.
 
     .venv/bin/python bench/classifiers_bench.py [--bert-train 400] [--bert-eval 300] [--json out.json]
+    .venv/bin/python bench/classifiers_bench.py --shipped-speed   # only: the shipped models' ms/doc
 
 Tasks (real labels from ../shared/data/labels; chinesewebtext is read in place, never copied):
   toxicity_zh  COLD: train.csv -> test.csv (Deng et al. 2022)
@@ -158,6 +159,32 @@ def throughput(ft_path: str, bert_path: str, texts: list[str], n_bert: int) -> l
     return rows
 
 
+def shipped_speed(repeats: int = 3) -> None:
+    """ms per document of each shipped model (classifiers/models) on the clean reference documents
+    of its language, at the score step's default prefix (20,000 characters) and at 2,000; the
+    fastest of ``repeats`` passes, after one warm-up (rjieba loads its dictionary on first use)."""
+    from classifiers.default_models import REFERENCE, RECIPES, shipped_model
+    from classifiers.fasttext_model import FastTextClassifier
+
+    print("| model | docs | max_chars | mean chars scored | ms/doc | docs/s |\n|---|---:|---:|---:|---:|---:|")
+    for name, recipe in RECIPES.items():
+        texts = [json.loads(line)["text"] for rel in REFERENCE[recipe.lang]
+                 for line in open(os.path.join(DATA, rel), encoding="utf-8") if line.strip()]
+        for max_chars in (20_000, 2_000):
+            model = FastTextClassifier(shipped_model(name), max_chars=max_chars).load()
+            model.predict(texts[:4])
+            best = min(_timed(model.predict, texts) for _ in range(repeats))
+            chars = sum(min(len(t), max_chars) for t in texts) / len(texts)
+            print(f"| {name} | {len(texts)} | {max_chars:,} | {chars:,.0f} | {1000 * best / len(texts):.2f} | "
+                  f"{len(texts) / best:.0f} |")
+
+
+def _timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bert-train", type=int, default=400, help="cap on BERT training examples per task")
@@ -167,7 +194,11 @@ def main() -> int:
     ap.add_argument("--bert-lr", type=float, default=1e-4, help="MiniLM fine-tuning learning rate")
     ap.add_argument("--throughput-docs", type=int, default=128, help="documents for the BERT speed rows")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--shipped-speed", action="store_true", help="only time the shipped models (classifiers/models)")
     args = ap.parse_args()
+    if args.shipped_speed:
+        shipped_speed()
+        return 0
     results, rows = {}, []
     t0 = time.time()
     with tempfile.TemporaryDirectory() as tmp:

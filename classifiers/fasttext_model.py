@@ -83,7 +83,8 @@ def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, qua
     and intermittent "Encountered NaN"). So at least :data:`MIN_THREADS` threads train, and
     ``dim`` must be a multiple of 10 (each block is ``rows * dim // 10`` floats; the remainder
     would stay uninitialised). Hogwild SGD makes training vary slightly from run to run; scoring
-    a given model is deterministic.
+    a given model is deterministic. A model trained with ``tokenizer="words"`` must be scored
+    through a manifest that says so (a bare model file is scored with ``chars`` tokens).
     """
     if opts_dim(params) % 10:
         raise ValueError(f"fastText dim must be a multiple of 10, not {opts_dim(params)} "

@@ -15,7 +15,9 @@ def models_markdown(records: list[dict], max_train: int = 0) -> str:
         "`classifiers/default_models.py`) from `../shared/data` or `SKYPILE_SHARED_DATA`; do not edit by hand.",
         "Scores are the probability of the positive class (toxic, or high quality). Thresholds were picked",
         "on the dev split only; test figures are reported, never used to choose anything. Toxicity:",
-        "the threshold with the best dev F1 of the toxic class (`score_filter.max_toxicity`). Quality:",
+        "the highest threshold within 0.005 of the best dev F1 of the toxic class",
+        "(`score_filter.max_toxicity`; dev F1 is flat near its top, and the higher threshold drops",
+        "fewer ordinary pages). Quality:",
         "the highest threshold that keeps >= 95% of the dev split's good documents",
         "(`score_filter.min_quality`), so only clear low quality goes. fastText trains with Hogwild",
         "SGD on 10 threads: a rebuild lands within about +-0.003 F1 of these figures. Rebuild:",
@@ -47,6 +49,7 @@ def models_markdown(records: list[dict], max_train: int = 0) -> str:
             f"ROC AUC {r['test_roc_auc']}; plain `fasttext.train_supervised` (library defaults, "
             f"10 threads) on the same train split: F1 {r['plain_fasttext_test_f1']['raw']:.3f} on raw "
             f"text, {r['plain_fasttext_test_f1']['tokens']:.3f} on skypile's tokens.",
+            f"- Score with `max_chars: {r['max_chars']}` (the prefix every figure here was measured on).",
             f"- Recommended threshold {r['threshold']}: dev {_pr(r['dev_at_threshold'])}; "
             f"test {_pr(r['test_at_threshold'])}"
             + (" (positive = good: precision/recall of *kept* against good)." if r["task"] == "quality"

@@ -82,8 +82,8 @@ def test_shipped_figures_are_those_of_the_shipped_files(shared_data):
     assert records["toxicity_en"]["test_at_0.5"]["f1"] >= 0.96
     assert records["toxicity_zh"]["test_at_0.5"]["f1"] >= 0.75
     test = RECIPES["toxicity_en"].load(str(shared_data)).test
-    f1 = binary_metrics(test.labels, FastTextClassifier(shipped_model("toxicity_en"), max_chars=20_000).load()
-                        .predict(test.texts))["f1"]
+    model = FastTextClassifier(shipped_model("toxicity_en"), max_chars=records["toxicity_en"]["max_chars"]).load()
+    f1 = binary_metrics(test.labels, model.predict(test.texts))["f1"]
     assert f1 == pytest.approx(records["toxicity_en"]["test_at_0.5"]["f1"], abs=1e-4)
 
 
@@ -129,3 +129,14 @@ def test_ensemble_manifest_errors_are_clear(tmp_path):
 
 def test_word_tokenizer_keeps_jieba_words_and_splits_the_rest():
     assert tokenize_words("我爱北京天安门, Beam_x pipelines！OK") == "我 爱 北京 天安门 , beam x pipelines ！ ok"
+
+
+def test_toxicity_threshold_is_the_highest_near_the_best_f1_and_quality_keeps_95_percent():
+    # F1 is best (0.976) up to 0.30, where one safe text at 0.42 is dropped with every toxic one;
+    # at 0.45 it is 0.974 (one toxic text at 0.3 kept, nothing safe dropped): within the slack.
+    labels = [1] * 20 + [0] * 20
+    scores = [0.6] * 18 + [0.47, 0.3] + [0.1] * 19 + [0.42]
+    assert pick_threshold("toxicity", labels, scores) == 0.45
+    # Good documents score 0.02 (1 of 20) or 0.8; the highest threshold keeping 19/20 is 0.8.
+    assert pick_threshold("quality", [1] * 20 + [0] * 5, [0.02] + [0.8] * 19 + [0.01] * 5) == 0.8
+    assert pick_threshold("quality", [1] * 10, [0.005] * 10) == THRESHOLDS[0]  # none keeps 95%: the lowest
