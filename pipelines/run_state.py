@@ -1,8 +1,8 @@
 """One output folder is one run: ``DIR/run.json``, resuming, and the atomic commit of the results.
 
 ``run.json`` records what defines a run: every input (path, size, content fingerprint), the
-resolved config (and its fingerprint), the flags that change what is written, and the skypile
-version. Starting ``skypile curate`` into a folder then goes one of four ways:
+resolved config (and its fingerprint), the files it names (models, word lists, benchmark sets:
+their fingerprints), the flags that change what is written, and the skypile version. Starting ``skypile curate`` into a folder then goes one of four ways:
 
 - the folder is new or empty: the run starts and writes ``run.json`` first;
 - ``run.json`` matches: the run resumes. Per-input work already under ``DIR/_work/files/`` is
@@ -96,9 +96,49 @@ def skypile_version() -> str:
         return "unknown"
 
 
+def _strings(value: Any):
+    if isinstance(value, dict):
+        for sub in value.values():
+            yield from _strings(sub)
+    elif isinstance(value, (list, tuple)):
+        for sub in value:
+            yield from _strings(sub)
+    elif isinstance(value, str):
+        yield value
+
+
+def resource_fingerprints(config: dict[str, Any]) -> dict[str, str]:
+    """``{config value: fingerprint}`` of every file or folder the config names (models, word
+    lists, benchmark sets): a model replaced between a kill and the resume is another run."""
+    from transforms.paths import PACKAGE_SCHEME, resolve_path
+
+    out = {}
+    for value in sorted(set(_strings(config))):
+        if "/" not in value:
+            continue
+        try:
+            remote = not value.startswith(PACKAGE_SCHEME) and FileSystems.get_scheme(value) is not None
+            path = value if remote else resolve_path(value)
+            if remote:
+                if FileSystems.exists(path):
+                    out[value] = content_fingerprint(path)
+                continue
+        except (OSError, ValueError):  # not a path, or a scheme Beam has no file system for
+            continue
+        if os.path.isfile(path):
+            out[value] = content_fingerprint(path)
+        elif os.path.isdir(path):
+            digest = hashlib.sha256()
+            for name in _entries(path):
+                digest.update(f"{os.path.relpath(name, path)}\x1f{content_fingerprint(name)}\n".encode("utf-8"))
+            out[value] = "sha256-tree:" + digest.hexdigest()
+    return out
+
+
 def manifest(inputs: list[dict[str, Any]], config: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "skypile": skypile_version(), "inputs": inputs,
-            "config_fingerprint": config_fingerprint(config), "flags": flags, "config": config}
+            "config_fingerprint": config_fingerprint(config), "resources": resource_fingerprints(config),
+            "flags": flags, "config": config}
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -121,6 +161,9 @@ def differences(old: dict[str, Any], new: dict[str, Any], limit: int = 12) -> li
     lines += [f"input added: {p}" for p in sorted(set(after) - set(before))]
     lines += [f"input changed: {p} (size {before[p]['size']} -> {after[p]['size']})"
               for p in sorted(set(before) & set(after)) if before[p] != after[p]]
+    before_res, after_res = old.get("resources", {}), new.get("resources", {})
+    lines += [f"file changed: {k}" for k in sorted(set(before_res) | set(after_res))
+              if before_res.get(k) != after_res.get(k)]
     for key in sorted(set(old.get("flags", {})) | set(new["flags"])):
         if old.get("flags", {}).get(key) != new["flags"].get(key):
             lines.append(f"{key} {old.get('flags', {}).get(key)!r} -> {new['flags'].get(key)!r}")

@@ -78,3 +78,16 @@ def test_a_folder_of_other_files_is_refused_even_with_overwrite(shared_data, tmp
         with pytest.raises(run_state.RunStateError, match="holds no skypile run"):
             run_state.prepare(str(tmp_path), _manifest(shared_data), overwrite)
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_a_file_the_config_names_is_part_of_the_run(shared_data, tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("casino\n")
+    config = load_config()
+    config["url_filter"]["ut1_dir"] = str(tmp_path)  # a folder: fingerprinted file by file
+    config["heuristics"]["languages"]["zh"]["chinese"]["sensitive_word_lists"] = [str(words)]
+    before = _manifest(shared_data, config)
+    assert str(words) in before["resources"] and str(tmp_path) in before["resources"]
+    words.write_text("casino\nlottery\n")  # e.g. a model or word list replaced before a resume
+    lines = run_state.differences(before, _manifest(shared_data, config))
+    assert lines == [f"file changed: {tmp_path}", f"file changed: {words}"]
