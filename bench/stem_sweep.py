@@ -1,6 +1,6 @@
 """Skywork's in-domain experiments (arXiv:2310.19341 §5.4-5.5) on CPU, one command, two seeds.
 
-    .venv/bin/python bench/stem_sweep.py --out runs/stem_sweep [--seeds 0 1]
+    .venv/bin/python bench/stem_sweep.py --out runs/stem_sweep [--seeds 0 1] [--chart PNG] [--forecast]
 
 1. Data (``OUT/data``): ``web/`` = the gold main-content texts of real web pages (scrapinghub
    article-extraction-benchmark article bodies and Mozilla Readability's expected outputs, i.e.
@@ -181,6 +181,18 @@ def summarize(out: str, seeds: list[int], chart: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def forecast_curve(out: str, data: str) -> None:
+    """A curve that bends: the same model on GSM8K train alone (stage 1's schedule and budget),
+    the probe every 8 steps, then `skypile eval forecast` on it with a target below its last point."""
+    run = os.path.join(out, "forecast_gsm8k")
+    probe = f"eval.probe=gsm8k_test={os.path.join(SHARED, 'eval', 'gsm8k', 'test.jsonl')}:question,answer"
+    skypile("train", "--config", "configs/experiments/stem_stage1.yaml", "--data", data, "--out", run,
+            "--set", 'data.sources={gsm8k: {glob: "gsm8k/*.parquet", max_epochs: 4}}',
+            "--set", "mixture.stages.0.weights={gsm8k: 1}", "--set", "eval.every=8", "--set", probe)
+    skypile("eval", "forecast", "--metrics", run, "--key", "eval/gsm8k_test", "--target", "4.0",
+            "--out", os.path.join(out, "forecast_gsm8k_fit"))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/stem_sweep")
@@ -189,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--general", nargs="*", default=[], metavar="JSONL",
                     help="more general sets beside the held-out web text (pooled into the general average)")
     ap.add_argument("--chart", help="also draw both seeds' trade-off curves into this PNG")
+    ap.add_argument("--forecast", action="store_true", help="also train and forecast the GSM8K-only curve")
     ap.add_argument("--summary-only", action="store_true", help="tables of finished sweeps, no training")
     args = ap.parse_args(argv)
     out = os.path.abspath(args.out)
@@ -202,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         skypile("experiment", "sweep", "--config", "configs/experiments/stem_stage2.yaml", "--data", data,
                 "--out", os.path.join(out, f"seed{seed}", "sweep"), "--init-from", stage1,
                 "--vary", vary_weights(), "--margin", str(args.margin), *eval_sets(data, args.general), *seeds)
+    if args.forecast and not args.summary_only:
+        forecast_curve(out, data)
     if len(args.seeds) > 1 or args.summary_only:
         summary = summarize(out, args.seeds, args.chart)
         with open(os.path.join(out, "summary.md"), "w", encoding="utf-8") as f:
