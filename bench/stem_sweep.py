@@ -56,7 +56,7 @@ def web_texts() -> list[str]:
 
 
 def gsm8k_texts(split: str) -> list[str]:
-    from train.evaluate.jsonl import read_jsonl_texts
+    from transforms.jsonl import read_jsonl_texts
 
     return read_jsonl_texts(os.path.join(SHARED, "eval", "gsm8k", f"{split}.jsonl"), ["question", "answer"])
 

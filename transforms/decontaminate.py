@@ -2,7 +2,7 @@
 
 A document sharing ``min_matching_ngrams`` or more distinct n-grams (13 units: words, or CJK
 characters; GPT-3's 13-gram rule, Brown et al. 2020 appendix C; see
-:mod:`train.evaluate.ngrams`) with a benchmark's samples is dropped as
+:mod:`transforms.ngrams`) with a benchmark's samples is dropped as
 ``contamination:<benchmark>``. Benchmarks are checked in config order; the first match names the
 reason.
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping, Sequence
 
-from train.evaluate.jsonl import read_jsonl_texts
-from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_set
 from transforms.document import Document
+from transforms.jsonl import read_jsonl_texts
+from transforms.ngrams import DEFAULT_N, count_overlap, ngram_set
 from transforms.paths import SHARED_DATA_VAR, resolve_path
 from transforms.step import Drop, Step, Verdict
 

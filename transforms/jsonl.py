@@ -1,4 +1,5 @@
-"""Samples of JSONL files: one text per record, from one field or several joined."""
+"""Samples of JSONL files: one text per record, from one field or several joined (benchmark test
+sets for ``decontaminate`` and the evaluator); imports neither Beam nor torch."""
 from __future__ import annotations
 
 import json

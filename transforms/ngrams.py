@@ -1,5 +1,5 @@
-"""Word / character n-grams for overlap detection, shared by evaluation-set building and the
-``decontaminate`` curation step.
+"""Word / character n-grams for overlap detection, shared by evaluation-set building
+(:mod:`train.evaluate`) and the ``decontaminate`` curation step; imports neither Beam nor torch.
 
 Text is split into *units*: each CJK character is one unit (Chinese has no spaces, so character
 n-grams stand in for word n-grams), every other run of letters or digits is one lower-cased word.

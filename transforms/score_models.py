@@ -99,7 +99,7 @@ def _packaged(path: str) -> str:
 
 def _resolve(path: str) -> str:
     """``${SKYPILE_SHARED_DATA}`` and ``~`` expanded in local paths; remote URLs untouched."""
-    from transforms.decontaminate import resolve_path
+    from transforms.paths import resolve_path
 
     return path if is_remote(path) else resolve_path(path)
 

@@ -10,11 +10,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipelines.config import ConfigError, load_config
 from pipelines.steps import BUILDERS
 from tests.conftest import beam_test_pipeline, step_counters
-from train.evaluate.jsonl import read_jsonl_texts
-from train.evaluate.ngrams import units
 from transforms.apply import ApplyStep
-from transforms.decontaminate import Decontaminate, resolve_path
+from transforms.decontaminate import Decontaminate
 from transforms.document import Document
+from transforms.jsonl import read_jsonl_texts
+from transforms.ngrams import units
+from transforms.paths import resolve_path
 from transforms.step import Drop
 
 

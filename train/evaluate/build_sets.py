@@ -3,7 +3,7 @@
 Beyond Skywork (who collected post-cutoff articles by hand): take documents of a curated corpus
 whose WARC date is *after* the training data's cutoff, group them per language (or any other
 column), and remove every document that shares an n-gram (13 units: words, or characters for
-Chinese; see :mod:`train.evaluate.ngrams`) with the training shards or with benchmark test sets.
+Chinese; see :mod:`transforms.ngrams`) with the training shards or with benchmark test sets.
 Each set is written as ``OUT/<set>.jsonl`` (``text`` plus provenance fields), which
 ``skypile eval loss --domains OUT`` reads directly; ``OUT/report.json`` says how many documents each
 reason removed and ``OUT/removed.jsonl`` lists them.
@@ -25,8 +25,8 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from train.evaluate.jsonl import read_jsonl_texts
-from train.evaluate.ngrams import DEFAULT_N, count_overlap, ngram_array, ngram_hashes
+from transforms.jsonl import read_jsonl_texts
+from transforms.ngrams import DEFAULT_N, count_overlap, ngram_array, ngram_hashes
 
 READ_COLUMNS = ("id", "url", "domain", "text", "lang", "warc_date")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from train.evaluate.jsonl import read_jsonl_texts
+from transforms.jsonl import read_jsonl_texts
 
 _SHARED = os.environ.get("SKYPILE_SHARED_DATA",
                          os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"))

@@ -57,7 +57,7 @@ def parse_probe(spec: str) -> tuple[str, str, tuple[str, ...]]:
 
 def load_sets(eval_cfg) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(general domain sets, probe set): texts truncated and capped as configured."""
-    from train.evaluate.jsonl import read_jsonl_texts
+    from transforms.jsonl import read_jsonl_texts
 
     def cap(texts: list[str]) -> list[str]:
         return truncate(texts[:eval_cfg.max_docs] if eval_cfg.max_docs else texts, eval_cfg.max_chars)

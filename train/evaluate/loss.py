@@ -78,7 +78,7 @@ def truncate(texts: Iterable[str], max_chars: int | None) -> list[str]:
 
 def read_domain(path: str, text_field: str = "text") -> list[str]:
     """Texts of a JSONL domain file; a record without ``text_field`` is an error."""
-    from train.evaluate.jsonl import read_jsonl_texts
+    from transforms.jsonl import read_jsonl_texts
 
     return read_jsonl_texts(path, [text_field])
 

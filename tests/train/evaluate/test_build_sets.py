@@ -10,9 +10,9 @@ import pytest
 
 from train.eval_cli import main
 from train.evaluate.build_sets import Benchmark
-from train.evaluate.jsonl import read_jsonl_texts
-from train.evaluate.ngrams import iter_ngram_hashes
 from transforms.document import Document, parquet_schema, to_row
+from transforms.jsonl import read_jsonl_texts
+from transforms.ngrams import iter_ngram_hashes
 
 UTC = dt.timezone.utc
 
