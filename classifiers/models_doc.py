@@ -20,7 +20,8 @@ def models_markdown(records: list[dict], max_train: int = 0) -> str:
         "fewer ordinary pages). Quality:",
         "the highest threshold that keeps >= 95% of the dev split's good documents",
         "(`score_filter.min_quality`), so only clear low quality goes. fastText trains with Hogwild",
-        "SGD on 10 threads: a rebuild lands within about +-0.003 F1 of these figures. Rebuild:",
+        "SGD on 10 threads: a rebuild lands within about +-0.002 F1 of the toxicity figures and +-0.01",
+        "of the 198-document quality test. Rebuild:",
         "`skypile classifiers build-defaults --out classifiers/models --force` (about 5 minutes on 2 shared cores).",
         "",
     ]
