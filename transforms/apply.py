@@ -38,7 +38,7 @@ class ApplyStepFn(beam.DoFn):
     def _route(self, doc, verdict):
         if isinstance(verdict, Drop):
             self.counters.drop(verdict.reason)
-            return beam.pvalue.TaggedOutput(REJECTED, Rejected(self.step.name, verdict.reason, doc))
+            return beam.pvalue.TaggedOutput(REJECTED, Rejected(self.step.name, verdict.reason, verdict.rejected_doc(doc)))
         self.counters.kept.inc()
         return verdict
 

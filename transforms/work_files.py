@@ -18,6 +18,7 @@ the same counter names.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -82,7 +83,7 @@ def process_records(records: Iterator[Any], path: str, steps: list[Step],
             result = step.process(doc)
             if isinstance(result, Drop):
                 drop(step.name, result.reason)
-                yield doc, step.name, result.reason
+                yield result.rejected_doc(doc), step.name, result.reason
                 break
             counts[step.name]["kept"] += 1
             doc = result
@@ -165,9 +166,7 @@ class ProcessFileFn(beam.DoFn):
 
 def _document(row: dict[str, Any]) -> Document:
     html, charset = row.pop("html", None), row.pop("charset_hint", None)
-    doc = from_row(row)
-    doc.html, doc.charset_hint = html, charset
-    return doc
+    return dataclasses.replace(from_row(row), html=html, charset_hint=charset)
 
 
 class ReadWorkFileFn(beam.DoFn):

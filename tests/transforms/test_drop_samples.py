@@ -2,7 +2,6 @@
 smallest-id snippets, whatever the input order; and their section in report.md."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -50,14 +49,13 @@ def expected(pages):
     rules.setup()
     drops = defaultdict(list)
     for doc in pages:
-        doc = dataclasses.replace(doc, extra=dict(doc.extra))  # extraction edits the document
-        verdict = extract.process(doc)
-        if isinstance(verdict, Drop):
-            drops[("extract", verdict.reason)].append(doc)
+        extracted = extract.process(doc)
+        if isinstance(extracted, Drop):
+            drops[("extract", extracted.reason)].append(doc)
             continue
-        verdict = rules.process(verdict)
+        verdict = rules.process(extracted)
         if isinstance(verdict, Drop):
-            drops[("heuristics", verdict.reason)].append(doc)
+            drops[("heuristics", verdict.reason)].append(extracted)
     return drops
 
 

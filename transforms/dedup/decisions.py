@@ -87,13 +87,16 @@ class DecisionStep(Step):
         self.defaults = dict(defaults or {})
 
     def process(self, doc: Document) -> Verdict:
-        decision = doc.extra.pop(DECISION_KEY, None)
-        doc.extra.update(self.defaults)
+        extra = dict(doc.extra)
+        decision = extra.pop(DECISION_KEY, None)
+        extra.update(self.defaults)
+        if decision is not None:
+            extra.update(decision.values)  # dropped documents carry them too (rejects table)
+        doc = dataclasses.replace(doc, extra=extra)
         if decision is None:
             return doc
-        doc.extra.update(decision.values)  # dropped documents carry them too (rejects table)
         if decision.drop:
-            return Drop(decision.drop)
+            return Drop(decision.drop, doc)
         return self.apply_payload(doc, decision.payload)
 
     def apply_payload(self, doc: Document, payload: Any) -> Verdict:
@@ -111,7 +114,7 @@ class AttachDecisionFn(beam.DoFn):
             raise ValueError(f"document {doc_id}: {len(decisions)} dedup decisions, expected at most 1")
         for doc in grouped["docs"]:
             if decisions:
-                doc.extra[DECISION_KEY] = decisions[0]
+                doc = dataclasses.replace(doc, extra={**doc.extra, DECISION_KEY: decisions[0]})
             yield doc
 
 

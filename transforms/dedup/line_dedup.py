@@ -10,6 +10,7 @@ lines and list bullets would otherwise be stripped everywhere. Removed lines are
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any, Iterable
 
@@ -58,10 +59,10 @@ class LineDedupStep(DecisionStep):
         self.min_line_chars = min_line_chars
 
     def apply_payload(self, doc: Document, payload: Any) -> Verdict:
-        doc.text, removed = remove_lines(doc.text, payload, self.min_line_chars)
-        doc.extra[REMOVED_COLUMN] = removed
-        if not doc.text.strip():
-            return Drop("line_dedup_empty")
+        text, removed = remove_lines(doc.text, payload, self.min_line_chars)
+        doc = dataclasses.replace(doc, text=text, extra={**doc.extra, REMOVED_COLUMN: removed})
+        if not text.strip():
+            return Drop("line_dedup_empty", doc)
         return doc
 
 

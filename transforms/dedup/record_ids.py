@@ -12,6 +12,8 @@ dedup steps after this one judge them like any others. Nothing depends on arriva
 """
 from __future__ import annotations
 
+import dataclasses
+
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
@@ -43,7 +45,7 @@ class KeepOneCopyFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(REJECTED, Rejected(NAME, REASON, doc))
                 continue
             if seen:  # another document under the same id: give it its own
-                doc.id = stable_id(doc_id, *content)
+                doc = dataclasses.replace(doc, id=stable_id(doc_id, *content))
                 self.distinct.inc()
             seen.add(content)
             self.counters.kept.inc()

@@ -153,9 +153,8 @@ class Heuristics(Step):
                     break  # nothing else would be written: skip the remaining filters
         if reason:
             if self.write_stats:
-                # The rejects table is built from the input document, so its values go there;
-                # this step is the only consumer of its input, so no other transform sees it.
-                doc.extra.update(values)
+                # The rejects table shows the statistics of the dropped document too.
+                return Drop(reason, dataclasses.replace(doc, extra={**doc.extra, **values}))
             return Drop(reason)
         return dataclasses.replace(doc, text=text, extra={**doc.extra, **values})
 

@@ -72,9 +72,12 @@ def test_write_stats_columns_on_kept_and_dropped(fomc_sentences):
     short = Document(id="b", text=sentence, lang="en")
     verdict = step.process(short)
     assert isinstance(verdict, Drop) and verdict.reason == "gopher_short_doc"
-    # Dropped records keep their values for the rejects table; every filter was scored.
-    assert short.extra["hs_gopher_word_count"] == len(sentence.split())
-    assert "hs_fineweb_line_punct_ratio" in short.extra
+    # Dropped records keep their values for the rejects table; every filter was scored. The
+    # input itself is untouched (documents are values).
+    shown = verdict.rejected_doc(short)
+    assert shown.extra["hs_gopher_word_count"] == len(sentence.split())
+    assert "hs_fineweb_line_punct_ratio" in shown.extra
+    assert short.extra == {}
     assert make_step().columns == {}
 
 
@@ -170,4 +173,4 @@ def test_fineweb_judges_lines_before_c4_removes_them(fomc_sentences):
     doc = Document(id="a", text="\n".join(lines), lang="en")
     verdict = step.process(doc)
     assert verdict == Drop("fineweb_line_punct_ratio")
-    assert doc.extra["hs_fineweb_line_punct_ratio"] == pytest.approx(4 / 40)
+    assert verdict.rejected_doc(doc).extra["hs_fineweb_line_punct_ratio"] == pytest.approx(4 / 40)
