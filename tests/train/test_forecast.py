@@ -39,10 +39,10 @@ def test_noisy_points_interval_covers_the_truth_and_is_deterministic():
     rng = np.random.default_rng(4)
     noisy = law(TOKENS) + rng.normal(0, 0.005, len(TOKENS))
     target = float(law(4e6))
-    boot = fc.bootstrap(TOKENS, noisy, target, resamples=100, seed=1)
+    boot = fc.bootstrap(TOKENS, noisy, target, resamples=50, seed=1)
     lo, hi = boot["tokens_interval"]
-    assert lo < 4e6 < hi and boot["refits"] == 100
-    assert fc.bootstrap(TOKENS, noisy, target, resamples=100, seed=1)["tokens_interval"] == [lo, hi]
+    assert lo < 4e6 < hi and boot["refits"] == 50
+    assert fc.bootstrap(TOKENS, noisy, target, resamples=50, seed=1)["tokens_interval"] == [lo, hi]
 
 
 def test_backtest_on_a_known_law_is_exact_and_names_its_extrapolation():
