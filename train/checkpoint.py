@@ -1,8 +1,8 @@
 """Atomic checkpoints under ``OUT/checkpoints/step_{step:08d}.pt`` and the resume checks.
 
 A checkpoint is one ``torch.save`` dict: ``model`` (the plain Llama state_dict, no wrapper
-prefixes), ``model_config``, ``optimizer``, ``scheduler`` (the step: the schedule is a pure
-function of it), ``rng`` and ``data`` (one entry per rank: torch RNG states and the exact data
+prefixes), ``model_config``, ``optimizer``, ``step`` (the learning-rate schedule is a pure
+function of it, so it has no state of its own), ``rng`` and ``data`` (one entry per rank: torch RNG states and the exact data
 position of every source), ``fingerprint`` (what must not change on resume) and ``config``.
 Everything in it loads with ``torch.load(weights_only=True)``.
 

@@ -55,6 +55,20 @@ def load_eval_hook(cfg: TrainConfig, tokenizer_path: str, device: torch.device, 
     return factory(cfg.eval.options, tokenizer_path, device)
 
 
+@dataclasses.dataclass
+class _Window:
+    """Per-source loss and token sums since the last log line, and when that window began."""
+
+    loss: torch.Tensor
+    tokens: torch.Tensor
+    start: float = dataclasses.field(default_factory=time.perf_counter)
+
+    def reset(self) -> None:
+        self.loss.zero_()
+        self.tokens.zero_()
+        self.start = time.perf_counter()
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, out_dir: str, data_dir: str | None, env: DistEnv,
                  eval_fn: EvalFn | None = None):
@@ -121,7 +135,7 @@ class Trainer:
         data = all_gather_objects(self.env, self.data["state"])
         if self.env.is_main:
             payload = {"model": model_state, "model_config": dataclasses.asdict(self.model_config),
-                       "optimizer": optim_state, "scheduler": {"step": self.step}, "step": self.step,
+                       "optimizer": optim_state, "step": self.step,
                        "rng": rng, "data": data, "fingerprint": self.fingerprint,
                        "config": json.loads(json.dumps(self.cfg.to_dict())), "world_size": self.env.world_size}
             checkpoint.save_atomic(payload, checkpoint.checkpoint_path(self.out_dir, self.step))
@@ -186,9 +200,8 @@ class Trainer:
         sources = sorted(self.loader.packers)
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not (env.is_main and cfg.train.progress),
                    desc="train", unit="step", dynamic_ncols=True)
-        window = {"loss": torch.zeros(len(sources), dtype=torch.float64, device=env.device),
-                  "tokens": torch.zeros(len(sources), dtype=torch.float64, device=env.device),
-                  "start": time.perf_counter(), "steps": 0}
+        window = _Window(torch.zeros(len(sources), dtype=torch.float64, device=env.device),
+                         torch.zeros(len(sources), dtype=torch.float64, device=env.device))
         last: dict = {"step": self.step, "resumed": resumed, "complete": self.step >= self.total_steps}
         prefetcher = Prefetcher(self.loader, self.step, self.total_steps, cfg.data.prefetch)
         try:
@@ -198,7 +211,7 @@ class Trainer:
             bar.close()
         return last
 
-    def _loop(self, prefetcher: Prefetcher, sources: list[str], window: dict, bar: tqdm) -> dict | None:
+    def _loop(self, prefetcher: Prefetcher, sources: list[str], window: _Window, bar: tqdm) -> dict | None:
         cfg, last = self.cfg, None
         while self.step < self.total_steps:
             lr = lr_at(self.step, cfg.optim.lr, cfg.optim.warmup_steps, self.decay_steps, cfg.optim.min_lr_ratio)
@@ -207,9 +220,8 @@ class Trainer:
             self.model.train()
             batches, self.data = prefetcher.get(self.step)
             loss_sum, token_count, grad_norm = self.train_step(sources, batches)
-            window["loss"] += loss_sum
-            window["tokens"] += token_count
-            window["steps"] += 1
+            window.loss += loss_sum
+            window.tokens += token_count
             self.step += 1
             bar.update(1)
             evaluate = cfg.eval.every > 0 and self.eval_fn is not None and self.step % cfg.eval.every == 0
@@ -223,10 +235,10 @@ class Trainer:
                 self.save()
         return last
 
-    def _log(self, sources: list[str], window: dict, lr: float, grad_norm: float, bar: tqdm) -> dict:
-        loss_sum = all_reduce_sum(self.env, window["loss"].clone()).tolist()
-        tokens = all_reduce_sum(self.env, window["tokens"].clone()).tolist()
-        elapsed = time.perf_counter() - window["start"]
+    def _log(self, sources: list[str], window: _Window, lr: float, grad_norm: float, bar: tqdm) -> dict:
+        loss_sum = all_reduce_sum(self.env, window.loss.clone()).tolist()
+        tokens = all_reduce_sum(self.env, window.tokens.clone()).tolist()
+        elapsed = time.perf_counter() - window.start
         tokens_per_sec = sum(tokens) / max(elapsed, 1e-9)
         stage = self.stages[stage_at(self.stages, self.step - 1)]
         record = {
@@ -245,9 +257,7 @@ class Trainer:
             raise FloatingPointError(f"training loss is {record['loss']} at step {self.step}; resume from "
                                      f"{checkpoint.latest_checkpoint(self.out_dir)} with a lower optim.lr")
         bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{tokens_per_sec:,.0f}", stage=stage.name)
-        window["loss"].zero_()
-        window["tokens"].zero_()
-        window["start"], window["steps"] = time.perf_counter(), 0
+        window.reset()
         return record
 
     def _evaluate(self, record: dict) -> None:

@@ -41,11 +41,6 @@ def han_chars(text: str) -> int:
 _NOT_WORD_CHARS = PUNCTUATION | frozenset(" \t\n\r\f\v\u3000")
 
 
-def is_word(token: str) -> bool:
-    """A token with at least one character that is not punctuation (nor a space)."""
-    return not _NOT_WORD_CHARS.issuperset(token)
-
-
 def han_char_tokens(text: str) -> list[str]:
     """Chinese tokens as single Han characters; runs of other non-space characters stay whole."""
     return _HAN_OR_RUN_RE.findall(text)

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from transforms.heuristics.text_stats import TextStats, duplicates, han_char_tokens, han_chars, is_word, jieba_tokens
+from transforms.heuristics.text_stats import TextStats, duplicates, han_char_tokens, han_chars, jieba_tokens
 
 
 def reference_ngram_fractions(words, n, text_len):
@@ -29,7 +29,7 @@ def test_ngram_fractions_match_reference_on_real_documents(dclm_rows):
         stats = TextStats(row["text"])
         got = stats.ngram_char_fractions([2, 3, 4], [5, 6, 7, 8, 9, 10])
         for n in range(2, 11):
-            words = [w for w in stats.words if is_word(w)]
+            words = stats.real_words
             top, dup = reference_ngram_fractions(words, n, len(row["text"]))
             if n <= 4:
                 assert got[("top", n)] == pytest.approx(top), (row["text"][:80], n)
@@ -51,7 +51,8 @@ def test_chinese_ngrams_skip_punctuation_tokens(zh_law_paragraphs):
     text = zh_law_paragraphs[0]
     stats = TextStats(text, jieba_tokens)
     assert "，" in stats.words  # kept for the alpha-word ratio ...
-    words = [w for w in stats.words if is_word(w)]
+    words = stats.real_words
+    assert "，" not in words and len(words) < len(stats.words)
     top, dup = reference_ngram_fractions(words, 5, len(text))  # ... but n-grams are over words
     assert stats.ngram_char_fractions([], [5])[("dup", 5)] == pytest.approx(dup)
 
