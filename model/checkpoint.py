@@ -15,10 +15,21 @@ import torch
 from model.config import ModelConfig
 from model.llama import Llama
 
+# The one checkpoint file name: written with 8 digits (checkpoint_name), read with any number.
 STEP_FILE = re.compile(r"step_(\d+)\.pt")
 # Prefixes that wrappers add to parameter names (DDP, torch.compile of the whole model, the
 # private checkpoint_wrapper): tolerated on read so a hand-saved wrapped state_dict loads too.
 WRAPPER_PREFIXES = ("module.", "_orig_mod.", "_checkpoint_wrapped_module.")
+
+
+def checkpoint_name(step: int) -> str:
+    return f"step_{step:08d}.pt"
+
+
+def step_checkpoints(folder) -> list[tuple[int, Path]]:
+    """``(step, file)`` of every checkpoint file in ``folder``, by step."""
+    found = ((m, f) for f in Path(folder).glob("step_*.pt") if (m := STEP_FILE.fullmatch(f.name)))
+    return sorted((int(m.group(1)), f) for m, f in found)
 
 
 def find_checkpoint(path) -> Path:
@@ -29,9 +40,9 @@ def find_checkpoint(path) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(f"no checkpoint file or directory at {path}")
     for folder in (path / "checkpoints", path):
-        steps = [(int(m.group(1)), f) for f in folder.glob("step_*.pt") if (m := STEP_FILE.fullmatch(f.name))]
+        steps = step_checkpoints(folder)
         if steps:
-            return max(steps)[1]
+            return steps[-1][1]
     raise FileNotFoundError(f"no step_*.pt checkpoint in {path} or {path / 'checkpoints'}")
 
 

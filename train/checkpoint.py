@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from typing import Any
 
 import torch
 
-_NAME = re.compile(r"step_(\d{8})\.pt$")
+from model.checkpoint import checkpoint_name, step_checkpoints
 
 
 class ResumeError(RuntimeError):
@@ -31,16 +30,11 @@ def checkpoint_dir(out_dir: str) -> str:
 
 
 def checkpoint_path(out_dir: str, step: int) -> str:
-    return os.path.join(checkpoint_dir(out_dir), f"step_{step:08d}.pt")
+    return os.path.join(checkpoint_dir(out_dir), checkpoint_name(step))
 
 
 def list_checkpoints(out_dir: str) -> list[tuple[int, str]]:
-    found = []
-    for path in glob.glob(os.path.join(checkpoint_dir(out_dir), "step_*.pt")):
-        match = _NAME.search(path)
-        if match:
-            found.append((int(match.group(1)), path))
-    return sorted(found)
+    return [(step, str(path)) for step, path in step_checkpoints(checkpoint_dir(out_dir))]
 
 
 def latest_checkpoint(out_dir: str) -> str | None:
