@@ -170,7 +170,7 @@ def test_curate_writes_score_columns_and_drops_with_reasons(tmp_path, fasttext_m
         "    - {name: lexicon, task: toxicity, kind: lexicon, path: "
         f"[{shared_data / 'lists/ldnoobw/en.txt'}, {shared_data / 'lists/ldnoobw/zh.txt'}]}}\n"
         f"    - {{name: ft, task: toxicity, kind: fasttext, path: {fasttext_model}, languages: [en]}}\n"
-        "score_filter:\n  enabled: true\n  max_toxicity: {lexicon: 0.5}\n")
+        "score_filter:\n  enabled: true\n  min_quality: {}\n  max_toxicity: {lexicon: 0.5}\n")
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "curate", "--input",
                            str(shared_data / "warc/resiliparse/warcfile.warc.gz"), "--output", str(out),
