@@ -72,20 +72,37 @@ def write_corpus(root: Path) -> dict:
     return counts
 
 
-def run(*args: str) -> str:
+def run(*commands: list[str]) -> None:
+    """Run skypile commands side by side (independent runs), failing on the first error."""
     start = time.perf_counter()
-    proc = subprocess.run([*SKYPILE, *args], cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit(f"skypile {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    print(f"[{time.perf_counter() - start:6.1f} s] skypile {' '.join(args)}", file=sys.stderr, flush=True)
-    return proc.stdout
+    # One torch thread each: on a shared 2-core machine, oversubscribed threads made steps 10x slower.
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    procs = [subprocess.Popen([*SKYPILE, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for args in commands]
+    for args, proc in zip(commands, procs):
+        _, err = proc.communicate()
+        if proc.returncode:
+            sys.exit(f"skypile {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
+        print(f"[{time.perf_counter() - start:6.1f} s] skypile {' '.join(args)}", file=sys.stderr, flush=True)
 
 
-def eval_loss(out: Path, models: list[Path], reference: Path) -> dict:
-    """Normalized loss pooled per language (NLL sum / reference tokens over that language's domains)."""
-    run("eval", "loss", *[a for m in models for a in ("--model", str(m))], "--domains", str(DOMAINS["zh"]),
-        str(DOMAINS["en"]), "--reference-tokenizer", str(reference), "--out", str(out), "--no-progress")
-    results = json.loads((out / "results.json").read_text())["models"]
+def eval_loss(out: Path, labelled: dict[str, Path], reference: Path) -> dict:
+    """Normalized loss pooled per language (NLL sum / reference tokens over that language's domains).
+    One `eval loss` per model, side by side; existing results of the same model are reused
+    (evaluation is the slowest step on CPU)."""
+    previous = out / "results.json"
+    if previous.exists() and json.loads(previous.read_text())["model_paths"] == [str(m) for m in labelled.values()]:
+        results = dict(zip(labelled, json.loads(previous.read_text())["models"].values()))  # in --model order
+    else:
+        def done(label: str) -> bool:
+            file = out / label / "results.json"
+            return file.exists() and json.loads(file.read_text())["model_paths"] == [str(labelled[label])]
+
+        run(*[["eval", "loss", "--model", str(path), "--domains", str(DOMAINS["zh"]), str(DOMAINS["en"]),
+               "--reference-tokenizer", str(reference), "--out", str(out / label), "--no-progress"]
+              for label, path in labelled.items() if not done(label)])
+        results = {label: next(iter(json.loads((out / label / "results.json").read_text())["models"].values()))
+                   for label in labelled}
     pooled = {}
     for name, per_domain in results.items():
         pooled[name] = {}
@@ -113,30 +130,30 @@ def main() -> None:
     corpus = str(work / "corpus")
 
     base = work / "en_base"
-    run("train", "--config", "configs/train/en_base.yaml", "--data", corpus, "--out", str(base))
-    run("model", "export", "--checkpoint", str(base), "--out", str(base / "hf"), "--tokenizer", str(base / "tokenizer"))
+    run(["train", "--config", "configs/train/en_base.yaml", "--data", corpus, "--out", str(base)])
+    run(["model", "export", "--checkpoint", str(base), "--out", str(base / "hf"), "--tokenizer", str(base / "tokenizer")])
 
     summary["extension"], resized = {}, []
     for method in ("bpe", "chars"):
         tok = work / f"zh_tok_{method}"
-        run("tokenizer", "extend", "--base", str(base / "tokenizer"), "--shards", f"{corpus}/data/*/*.parquet",
-            "--add", str(args.add), "--out", str(tok), "--method", method,
-            "--held", str(DOMAINS["zh"]), "--held", str(DOMAINS["en"]))
+        run(["tokenizer", "extend", "--base", str(base / "tokenizer"), "--shards", f"{corpus}/data/*/*.parquet",
+             "--add", str(args.add), "--out", str(tok), "--method", method,
+             "--held", str(DOMAINS["zh"]), "--held", str(DOMAINS["en"])])
         summary["extension"][method] = json.loads((tok / "extension.json").read_text())
-        run("model", "resize-vocab", "--hf", str(base / "hf"), "--tokenizer", str(tok), "--out", str(work / f"resized_{method}"))
+        run(["model", "resize-vocab", "--hf", str(base / "hf"), "--tokenizer", str(tok), "--out",
+             str(work / f"resized_{method}")])
         resized.append(work / f"resized_{method}")
-    summary["step0"] = eval_loss(work / "eval_step0", [base / "hf", *resized], base / "tokenizer")
+    summary["step0"] = eval_loss(work / "eval_step0", {"en_base": base / "hf", **{p.name: p for p in resized}},
+                                 base / "tokenizer")
 
-    runs = {"zh_extend": ["--set", f"tokenizer.path={work / 'zh_tok_bpe'}"],
-            "zh_control": ["--set", f"tokenizer.path={base / 'tokenizer'}"]}
-    for name, extra in runs.items():
-        out = work / name
-        run("train", "--config", "configs/train/zh_extend.yaml", "--data", corpus, "--out", str(out),
-            "--set", f"train.init_from={base}", *extra)
-        tokenizer = extra[1].split("=", 1)[1]
-        run("model", "export", "--checkpoint", str(out), "--out", str(out / "hf"), "--tokenizer", tokenizer)
-    summary["continued"] = eval_loss(work / "eval_continued", [base / "hf", work / "zh_extend" / "hf",
-                                                               work / "zh_control" / "hf"], base / "tokenizer")
+    # The continuation on the extended tokenizer and the control on the base's, side by side.
+    tokenizers = {"zh_extend": work / "zh_tok_bpe", "zh_control": base / "tokenizer"}
+    run(*[["train", "--config", "configs/train/zh_extend.yaml", "--data", corpus, "--out", str(work / name),
+           "--set", f"train.init_from={base}", "--set", f"tokenizer.path={tok}"] for name, tok in tokenizers.items()])
+    run(*[["model", "export", "--checkpoint", str(work / name), "--out", str(work / name / "hf"), "--tokenizer", str(tok)]
+          for name, tok in tokenizers.items()])
+    continued = eval_loss(work / "eval_continued", {name: work / name / "hf" for name in tokenizers}, base / "tokenizer")
+    summary["continued"] = {"en_base": summary["step0"]["en_base"], **continued}
     (work / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
 
     chars = {}
