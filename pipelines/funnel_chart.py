@@ -16,7 +16,9 @@ PNG_METADATA = {"Software": None}
 
 
 def _top_reasons(dropped: dict[str, int], limit: int = 2) -> str:
-    reasons = sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))
+    from pipelines.report_markdown import reasons_by_count  # it imports this module
+
+    reasons = reasons_by_count(dropped)
     text = ", ".join(f"{reason} {count:,}" for reason, count in reasons[:limit])
     return text + (" ..." if len(reasons) > limit else "")
 

@@ -13,6 +13,8 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 
+from pipelines.report_markdown import reasons_by_count
+
 
 def counters_from_result(result) -> dict[tuple[str, str], int]:
     """``{(namespace, name): value}`` of every counter, committed values where the runner has them."""
@@ -64,7 +66,7 @@ def funnel_table(report: dict[str, Any]) -> str:
     """A plain-text funnel: one row per step with what came in, what it kept, what it dropped."""
     rows = [("step", "in", "kept", "dropped", "top reasons")]
     for entry in report["funnel"]:
-        reasons = sorted(entry["dropped"].items(), key=lambda kv: -kv[1])
+        reasons = reasons_by_count(entry["dropped"])
         top = ", ".join(f"{r}={n}" for r, n in reasons[:3]) + (" ..." if len(reasons) > 3 else "")
         rows.append((entry["step"], str(entry["in"]), str(entry["kept"]),
                      str(sum(entry["dropped"].values())), top))

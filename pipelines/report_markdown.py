@@ -22,11 +22,16 @@ def markdown_table(header: tuple[str, ...], rows: list[tuple[Any, ...]], numeric
     return "\n".join(lines)
 
 
+def reasons_by_count(dropped: dict[str, int]) -> list[tuple[str, int]]:
+    """Drop reasons largest first, ties by name: the one order of every funnel table and chart."""
+    return sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def funnel_markdown(report: dict[str, Any]) -> str:
     """One row per step: records in, kept, dropped, and every drop reason with its count."""
     rows = []
     for entry in report["funnel"]:
-        reasons = sorted(entry["dropped"].items(), key=lambda kv: (-kv[1], kv[0]))
+        reasons = reasons_by_count(entry["dropped"])
         rows.append((f"`{entry['step']}`", entry["in"], entry["kept"], sum(entry["dropped"].values()),
                      ", ".join(f"`{r}` {n:,}" for r, n in reasons) or "-"))
     return markdown_table(("step", "in", "kept", "dropped", "reasons"), rows, numeric=(1, 2, 3))
@@ -36,7 +41,7 @@ def dropped_markdown(report: dict[str, Any]) -> str:
     """Every drop reason over the whole run, largest first, with its share of the records in."""
     total = report["records_in"] or 1
     rows = [(f"`{reason}`", count, f"{100 * count / total:.1f}%")
-            for reason, count in sorted(report["dropped"].items(), key=lambda kv: (-kv[1], kv[0]))]
+            for reason, count in reasons_by_count(report["dropped"])]
     return markdown_table(("reason", "records", "of records in"), rows, numeric=(1, 2))
 
 

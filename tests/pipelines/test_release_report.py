@@ -10,6 +10,7 @@ from pipelines.funnel_chart import funnel_png
 from pipelines.progress import ProgressTracker
 from pipelines.report_markdown import report_markdown
 from tests.pipelines.release_helpers import curated_sample, load_report
+from transforms.drop_samples import read_drop_samples
 
 PROGRESS = re.compile(r"progress: ([\d,]+) records read, ([\d,]+) kept")
 
@@ -22,7 +23,9 @@ def corpus(tmp_path_factory):
 def test_curate_writes_report_md_with_the_funnel_of_report_json(corpus):
     report = load_report(corpus)
     md = (corpus / "report.md").read_text()
-    assert md == report_markdown(report)
+    # report.md adds the run's drop samples (drop_samples.json beside report.json).
+    assert md == report_markdown({**report, "drop_samples": read_drop_samples(str(corpus))})
+    assert "## What each reason dropped" in md
     for entry in report["funnel"]:
         dropped = sum(entry["dropped"].values())
         assert f"| `{entry['step']}` | {entry['in']:,} | {entry['kept']:,} | {dropped:,} |" in md

@@ -5,6 +5,7 @@ import json
 
 
 from pipelines.report import build_report, counters_from_result, funnel_table, write_report
+from pipelines.report_markdown import funnel_markdown
 from tests.conftest import beam_test_pipeline
 from transforms.apply import ApplyStep
 from transforms.extract import Extract
@@ -72,3 +73,14 @@ def test_report_md_lists_the_tool_versions_of_the_run():
     md = report_markdown(report, chart=None)
     assert "## Tool versions" in md
     assert f"| `apache-beam` | {report['versions']['apache-beam']} |" in md and "| `python` |" in md
+
+
+def test_terminal_and_markdown_funnels_order_reasons_alike():
+    counters = {("read", "records_in"): 6, ("read", "kept"): 6, ("output", "kept"): 1,
+                ("heuristics", "kept"): 1, ("heuristics", "dropped:gopher_short_doc"): 2,
+                ("heuristics", "dropped:c4_too_few_lines"): 2, ("heuristics", "dropped:zh_no_sentences"): 1}
+    report = build_report(counters, ["heuristics"], {}, [])
+    row = funnel_table(report).splitlines()[2]
+    assert row.index("c4_too_few_lines=2") < row.index("gopher_short_doc=2") < row.index("zh_no_sentences=1")
+    markdown = next(line for line in funnel_markdown(report).splitlines() if "`heuristics`" in line)
+    assert markdown.endswith("`c4_too_few_lines` 2, `gopher_short_doc` 2, `zh_no_sentences` 1 |")
