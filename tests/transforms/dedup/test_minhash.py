@@ -95,10 +95,22 @@ def _raw_sha1(data: bytes) -> int:
     return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
-def test_fused_kernel_is_in_use():
-    from transforms.dedup.minhash import _kernels
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+def test_fused_kernel_gives_datasketchs_values(shared_data, scheme):
+    """The Numba kernels called directly (numba is a core dependency, setup.py: an ImportError
+    fails here rather than the tests above silently checking the NumPy fallback)."""
+    from transforms.dedup import minhash_kernel as kernel
 
-    assert _kernels() is not None  # numba is a core dependency (setup.py)
+    docs = texts(shared_data, EN, 3) + texts(shared_data, ZH, 3)
+    hashes, offsets = batch_hashes(docs, [None] * len(docs))  # the kernel's shingle hashing
+    hasher = MinHasher(128, 1, scheme)
+    out = np.full((len(docs), 128), MAX_HASH, dtype=hasher.dtype)
+    permute = kernel.permute_min_affine32 if scheme == "affine32" else kernel.permute_min_legacy
+    permute(hashes, offsets, hasher.a, hasher.b, out)
+    for row, text in zip(out, docs):
+        m = MinHash(num_perm=128, seed=1, scheme=scheme)
+        m.update_batch([s.encode("utf-8") for s in shingles(text)])
+        np.testing.assert_array_equal(row, m.hashvalues)
 
 
 def test_signature_similarity_tracks_jaccard(shared_data):
