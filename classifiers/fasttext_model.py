@@ -114,6 +114,33 @@ def train_fasttext(texts: Sequence[str], labels: Sequence[int], out: str, *, qua
     return out
 
 
+def train_vectors(texts: Sequence[str], out: str, *, tokenizer: str = "chars", dim: int = 100,
+                  model: str = "skipgram", threads: int = MIN_THREADS) -> str:
+    """Unsupervised fastText vectors of ``texts``' tokens, written as a ``.vec`` text file for
+    ``train_fasttext(..., pretrainedVectors=out, dim=dim)``: supervised training then starts from
+    embeddings that already place co-occurring tokens together (fastText's ``-pretrainedVectors``).
+    Train them on the training split only. Same thread rule as :func:`train_fasttext`."""
+    import fasttext
+
+    tok = _tokenizer(tokenizer)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
+        for text in texts:
+            f.write(tok(text) + "\n")
+        corpus = f.name
+    try:
+        fasttext.FastText.eprint = lambda *a, **k: None
+        vec = fasttext.train_unsupervised(corpus, model=model, dim=dim, minCount=1, minn=0, maxn=0,
+                                          thread=max(threads, MIN_THREADS), verbose=0)
+    finally:
+        os.unlink(corpus)
+    with open(out, "w", encoding="utf-8") as f:
+        words = vec.get_words()
+        f.write(f"{len(words)} {dim}\n")
+        for w in words:
+            f.write(w + " " + " ".join(f"{x:.5f}" for x in vec.get_word_vector(w)) + "\n")
+    return out
+
+
 def read_manifest(path: str) -> list[tuple[str, str]]:
     """``(model file, tokenizer)`` per member of an ensemble manifest, or ``[(path, "chars")]``
     for a plain model file."""

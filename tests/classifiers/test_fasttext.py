@@ -8,7 +8,7 @@ import pytest
 
 from classifiers.base import ModelFileError, load_classifier
 from classifiers.fasttext_format import check_fasttext_file
-from classifiers.fasttext_model import FastTextClassifier, tokenize, train_fasttext
+from classifiers.fasttext_model import FastTextClassifier, tokenize, train_fasttext, train_vectors
 from classifiers.metrics import binary_metrics
 from tests.classifiers.fixtures import fasttext_model, surge_split  # noqa: F401 - fixtures
 
@@ -91,3 +91,21 @@ def test_dim_must_split_into_ten_blocks(tmp_path, surge_split):
     train, _ = surge_split
     with pytest.raises(ValueError, match="multiple of 10"):
         train_fasttext(train.texts, train.labels, str(tmp_path / "m.bin"), dim=32)
+
+
+def test_pretrained_vectors_are_the_starting_embeddings(tmp_path, surge_split):
+    # train_vectors writes a .vec of the training tokens; supervised training starts from it.
+    import fasttext
+
+    train, _ = surge_split
+    vec = train_vectors(train.texts, str(tmp_path / "train.vec"), dim=20)
+    with open(vec, encoding="utf-8") as f:
+        n, dim = map(int, f.readline().split())
+        rows = {w: np.array(v, dtype=np.float32) for w, *v in (line.split(" ") for line in f)}
+    assert dim == 20 and len(rows) == n > 1000 and all(len(v) == 20 for v in rows.values())
+    # A near-zero learning rate leaves the pretrained rows as they were loaded.
+    path = train_fasttext(train.texts, train.labels, str(tmp_path / "m.bin"), bucket=20_000, dim=20,
+                          lr=1e-9, epoch=1, pretrainedVectors=vec)
+    model = fasttext.load_model(path)
+    word = max(rows, key=lambda w: np.abs(rows[w]).sum())
+    assert np.allclose(model.get_input_vector(model.get_word_id(word)), rows[word], atol=1e-4)
