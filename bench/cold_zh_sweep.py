@@ -1,6 +1,6 @@
 """COLD (zh toxicity) members and ensembles: what moves test F1, tuned on COLD's dev split only.
 
-    .venv/bin/python bench/cold_zh_sweep.py [--json out.json]   # ~10 min on 2 shared cores
+    .venv/bin/python bench/cold_zh_sweep.py [--json out.json]   # ~3 min on 2 shared cores
 
 Trains on COLD train.csv; per model or ensemble (mean of member probabilities) prints dev F1 at
 0.5, the dev-best threshold and its dev F1, and test F1 at 0.5 and at that dev-picked threshold
