@@ -75,6 +75,7 @@ def sample_spam(sample_warc: Path) -> list[str]:
     from transforms.step import Drop
 
     extract = Extract()
+    extract.setup()
     texts = []
     with open(sample_warc, "rb") as f:
         for verdict in read_warc(f, str(sample_warc), 10 ** 8):

@@ -11,7 +11,7 @@ Benchmark files are JSONL; each sample is its ``fields`` joined by a space (GSM8
 ``pkg://pipelines/data/gsm8k/test.jsonl``) or start with ``${SKYPILE_SHARED_DATA}``
 (:mod:`transforms.paths`). The files are read at pipeline construction (a missing or malformed
 file fails before anything runs) and their texts travel with the step; the n-gram hashes are built once per worker process in
-:meth:`setup` and shared across its threads through :class:`apache_beam.utils.shared.Shared`.
+:meth:`setup` and shared across its threads (:class:`~transforms.worker_resource.WorkerResource`).
 """
 from __future__ import annotations
 
@@ -23,13 +23,7 @@ from transforms.jsonl import read_jsonl_texts
 from transforms.ngrams import DEFAULT_N, count_overlap, ngram_set
 from transforms.paths import SHARED_DATA_VAR, resolve_path
 from transforms.step import Drop, Step, Verdict
-
-
-class _NgramTables:
-    """The per-benchmark n-gram sets (a plain object so Shared can hold a weak reference)."""
-
-    def __init__(self, tables: dict[str, set[int]]):
-        self.tables = tables
+from transforms.worker_resource import WorkerResource
 
 
 class Decontaminate(Step):
@@ -60,19 +54,16 @@ class Decontaminate(Step):
             # Read here, on the launcher: a bad file fails before launch, and the texts travel with
             # the step, so remote workers need no access to the path.
             self.benchmarks.append((spec["name"], read_jsonl_texts(path, spec.get("fields") or ("text",))))
-        from apache_beam.utils.shared import Shared
-
-        # Made at construction: the handle's key travels with the pickled step, so every copy of
-        # the step in one worker process finds the same tables.
-        self._shared = Shared()
+        # Made at construction: its key travels with the pickled step, so every copy of the step
+        # in one worker process finds the same tables.
+        self._resource = WorkerResource()
         self._tables: dict[str, set[int]] | None = None
 
-    def _load(self) -> _NgramTables:
-        return _NgramTables({name: ngram_set(texts, self.n) for name, texts in self.benchmarks})
+    def _load(self) -> dict[str, set[int]]:
+        return {name: ngram_set(texts, self.n) for name, texts in self.benchmarks}
 
     def setup(self) -> None:
-        self._handle = self._shared.acquire(self._load)
-        self._tables = self._handle.tables
+        self._tables = self._resource.get(self._load)
 
     def process(self, doc: Document) -> Verdict:
         for name, grams in self._tables.items():
@@ -84,5 +75,4 @@ class Decontaminate(Step):
         # Loaded tables never travel with the pickled step; each worker builds or shares its own.
         state = dict(self.__dict__)
         state["_tables"] = None
-        state.pop("_handle", None)
         return state

@@ -100,16 +100,15 @@ class Extract(Step):
         self._extract = None
 
     def setup(self) -> None:
-        if self._extract is None:
-            if self.extractor == "resiliparse":
-                self._extract = ResiliparseExtractor()
-            else:
-                self._extract = TrafilaturaExtractor(**self.settings)
+        """Binds the extractor (light: no per-process sharing needed)."""
+        if self.extractor == "resiliparse":
+            self._extract = ResiliparseExtractor()
+        else:
+            self._extract = TrafilaturaExtractor(**self.settings)
 
     def process(self, doc: Document) -> Verdict:
         if doc.html is None:
             return doc if doc.text.strip() else Drop("extract_empty")
-        self.setup()
         html, _ = decode_html(doc.html, doc.charset_hint)
         try:
             text = self._extract(html)

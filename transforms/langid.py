@@ -14,6 +14,7 @@ import os
 
 from transforms.document import Document
 from transforms.step import Drop, Step, Verdict
+from transforms.worker_resource import WorkerResource
 
 
 def bundled_lid_model() -> str | None:
@@ -101,22 +102,29 @@ class LangId(Step):
         self.max_chars = max_chars
         self.model_path = model_path
         self.backend = backend
+        self._resource = WorkerResource()
         self._lid = None
 
-    def setup(self) -> None:
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_lid"] = None  # a loaded fastText model cannot pickle
+        return state
+
+    def _load(self):
         model = self.model_path or bundled_lid_model()
         if self.backend == "fasttext" and not model:
             # A worker without the model (e.g. installed from setup.py alone) must not degrade silently.
             raise FileNotFoundError("langid: lid.176 model missing on this worker (see README, Run on Dataflow)")
         if self.backend != "langdetect" and model:
-            self._lid = FastTextLid(model, self.max_chars).load()
-        else:
-            logging.getLogger(__name__).warning("langid: using langdetect (backend %s)", self.backend)
-            self._lid = LangdetectLid(self.max_chars).load()
+            return FastTextLid(model, self.max_chars).load()
+        logging.getLogger(__name__).warning("langid: using langdetect (backend %s)", self.backend)
+        return LangdetectLid(self.max_chars).load()
+
+    def setup(self) -> None:
+        """Loads the identifier once per worker process (shared by its threads)."""
+        self._lid = self._resource.get(self._load)
 
     def process(self, doc: Document) -> Verdict:
-        if self._lid is None:
-            self.setup()
         lang, score = self._lid.predict(doc.text)
         doc = dataclasses.replace(doc, lang=lang, lang_score=score)
         # Drops carry the detected language too (rejects table).

@@ -17,12 +17,12 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import ModelHandler, RunInference
-from apache_beam.utils import shared
 
 from transforms.apply import ApplyStep
 from transforms.document import Document
 from transforms.score_models import ScorerSpec, check_order
 from transforms.step import Step
+from transforms.worker_resource import WorkerResource
 
 NAME = "score"
 
@@ -45,7 +45,7 @@ def score_documents(docs: Sequence[Document], spec: ScorerSpec, model) -> list[D
 
 
 class _LoadedModel:
-    """A model in the per-process ``Shared`` cache, and whether its load has been counted: the
+    """A model in the per-process cache (:class:`WorkerResource`), and whether its load has been counted: the
     first DoFn instance (thread) to process a batch counts it, whichever instance loaded it."""
 
     def __init__(self, model):
@@ -62,7 +62,7 @@ class _LoadedModel:
 class ScoreStep(Step):
     """fastText and lexicon scoring on batches; never drops a document.
 
-    Models load in :meth:`setup` through one ``Shared`` handle per scorer, so every DoFn instance
+    Models load in :meth:`setup` through one :class:`WorkerResource` per scorer, so every DoFn instance
     (thread) of a worker process uses the same loaded model. Each load is counted once as
     ``score/model_loads:<column>`` (on the next batch, since counters only record while a bundle
     runs).
@@ -73,7 +73,7 @@ class ScoreStep(Step):
     def __init__(self, specs: Sequence[ScorerSpec]):
         self.specs = list(specs)
         self.columns = {s.column: pa.float32() for s in self.specs}
-        self._handles = {s.column: shared.Shared() for s in self.specs}
+        self._handles = {s.column: WorkerResource() for s in self.specs}
         self._models: dict[str, _LoadedModel] | None = None
 
     def __getstate__(self):
@@ -82,16 +82,14 @@ class ScoreStep(Step):
         return state
 
     def setup(self) -> None:
-        if self._models is None:
-            # The tag makes a changed model path or option load afresh instead of reusing the cache.
-            self._models = {s.column: self._handles[s.column].acquire(lambda s=s: _LoadedModel(s.load()), tag=repr(s))
-                            for s in self.specs}
+        # The tag makes a changed model path or option load afresh instead of reusing the cache.
+        self._models = {s.column: self._handles[s.column].get(lambda s=s: _LoadedModel(s.load()), tag=repr(s))
+                        for s in self.specs}
 
     def process(self, doc: Document):
         return self.process_batch([doc])[0]
 
     def process_batch(self, docs: list[Document]) -> list[Document]:
-        self.setup()
         for spec in self.specs:
             loaded = self._models[spec.column]
             if loaded.take_uncounted():

@@ -13,6 +13,7 @@ from transforms.document import Document
 from transforms.paths import resolve_path
 from transforms.step import Drop, Step, Verdict
 from transforms.urls import domain_of, normalize_url
+from transforms.worker_resource import WorkerResource
 
 _WORDS = re.compile(r"[a-z]+")
 
@@ -68,21 +69,27 @@ class UrlFilter(Step):
         self.hard_words = set(hard_words)
         self.soft_words = set(soft_words)
         self.min_soft_words = min_soft_words
-        self._domains: dict[str, str] | None = None
+        self._resource = WorkerResource()
+        self._domains: dict[str, str] = {}
         self._urls: dict[str, str] = {}
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_domains"], state["_urls"] = {}, {}  # the lists load on the worker, not in the pickle
+        return state
+
+    def _load(self) -> tuple[dict[str, str], dict[str, str]]:
+        return load_ut1(resolve_path(self.ut1_dir), self.ut1_categories) if self.ut1_dir else ({}, {})
+
     def setup(self) -> None:
-        if self._domains is None:
-            if self.ut1_dir:
-                self._domains, self._urls = load_ut1(resolve_path(self.ut1_dir), self.ut1_categories)
-            else:
-                self._domains = {}
+        """Loads the UT1 lists once per worker process (the adult list alone is millions of entries,
+        so the threads of a process share one copy)."""
+        self._domains, self._urls = self._resource.get(self._load)
 
     def process(self, doc: Document) -> Verdict:
         if doc.url is None:
             # Non-web sources (JSONL/Parquet without URLs) have nothing to filter.
             return doc if doc.source != "web" else Drop("url_missing")
-        self.setup()
         host = domain_of(doc.url)
         if not host:
             return Drop("url_invalid")

@@ -46,6 +46,7 @@ def run(pages, output):
 def expected(pages):
     """The same figures computed directly, step by step."""
     extract, rules = Extract(), heuristics()
+    extract.setup()
     rules.setup()
     drops = defaultdict(list)
     for doc in pages:

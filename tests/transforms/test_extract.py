@@ -35,6 +35,7 @@ def _token_recall(text: str, gold: str) -> float:
                                                  ("resiliparse", {})])
 def test_article_text_and_title(shared_data, extractor, settings):
     step = Extract(extractor=extractor, **settings)
+    step.setup()
     recalls = []
     for page_id, html, gold in _aeb(shared_data, 8):
         doc = step.process(Document(id=page_id, html=html, charset_hint="utf-8"))
@@ -47,6 +48,7 @@ def test_article_text_and_title(shared_data, extractor, settings):
 @pytest.mark.parametrize("extractor", ["trafilatura", "resiliparse"])
 def test_gbk_pages_extract_to_correct_chinese(shared_data, extractor):
     step = Extract(extractor=extractor, min_chars=1)
+    step.setup()
     recalls = []
     for page in sorted((shared_data / "html/zh_content_extraction").iterdir()):
         html = gzip.decompress((page / "original.html.gz").read_bytes())
@@ -62,6 +64,7 @@ def test_gbk_pages_extract_to_correct_chinese(shared_data, extractor):
 
 def test_no_trafilatura_log_noise(shared_data, caplog):
     step = Extract()
+    step.setup()
     caplog.set_level(logging.DEBUG)
     pages = [html for _, html, _ in _aeb(shared_data, 5)]
     pages.append(b"\x00\x01 not html at all")  # trafilatura logs about this one

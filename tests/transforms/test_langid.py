@@ -33,6 +33,7 @@ def _other_texts(shared_data):
     """The non-English, non-Chinese pages of trafilatura's eval set (German, Spanish, Polish, ...):
     their main text, extracted with resiliparse."""
     extract = Extract(extractor="resiliparse")
+    extract.setup()
     evaldata = json.loads((shared_data / "html/trafilatura_eval/evaldata.json").read_text(encoding="utf-8"))
     out = []
     for key, entry in sorted(evaldata.items()):
