@@ -7,19 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.funnel_chart import funnel_png
+from transforms.markdown import markdown_table  # noqa: F401 - card.py and release.py take it from here
 
 REPORT_MD = "report.md"
 FUNNEL_PNG = "funnel.png"
-
-
-def markdown_table(header: tuple[str, ...], rows: list[tuple[Any, ...]], numeric: tuple[int, ...] = ()) -> str:
-    """A Markdown table; ints get thousands separators, ``numeric`` columns align right."""
-    align = ["---:" if i in numeric else "---" for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    for row in rows:
-        cells = [f"{c:,}" if isinstance(c, int) else str(c) for c in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def reasons_by_count(dropped: dict[str, int]) -> list[tuple[str, int]]:

@@ -88,13 +88,13 @@ def _device(name: str | None) -> str:
 
 def run_loss(args) -> int:
     from train.evaluate.loss import domain_files, evaluate_models, read_domain, truncate
-    from train.evaluate.report import markdown_table, write_results
+    from train.evaluate.report import results_markdown, write_results
 
     files = domain_files(args.domains)
     domains = {name: truncate(read_domain(path, args.text_field), args.max_chars) for name, path in files.items()}
     results = evaluate_models(args.model, domains, args.reference_tokenizer, args.batch_size,
                               _device(args.device), args.dtype, not args.no_progress)
-    print(markdown_table(results))
+    print(results_markdown(results))
     if args.out:
         meta = {"reference_tokenizer": args.reference_tokenizer or args.model[0], "max_chars": args.max_chars,
                 "model_paths": list(args.model), "domains": files}

@@ -12,6 +12,7 @@ import os
 from typing import Any, Mapping
 
 from train.evaluate.loss import LossStats
+from transforms.markdown import markdown_table
 
 COLUMNS = ("loss", "normalized_loss", "bits_per_byte", "ppl", "docs", "tokens", "ref_tokens", "bytes")
 
@@ -22,20 +23,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def markdown_table(results: Mapping[str, Mapping[str, LossStats]]) -> str:
+def results_markdown(results: Mapping[str, Mapping[str, LossStats]]) -> str:
     """Skywork's view first (normalized loss, domains x models), then every metric per row."""
     models = list(results)
     domains = list(next(iter(results.values()))) if results else []
-    lines = ["| domain | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
-    for d in domains:
-        lines.append(f"| {d} | " + " | ".join(_fmt(results[m][d].normalized_loss) for m in models) + " |")
-    lines += ["", "| model | domain | " + " | ".join(COLUMNS) + " |",
-              "|---|---|" + "---:|" * len(COLUMNS)]
-    for m in models:
-        for d, stats in results[m].items():
-            row = stats.to_dict()
-            lines.append(f"| {m} | {d} | " + " | ".join(_fmt(row[c]) for c in COLUMNS) + " |")
-    return "\n".join(lines)
+    numeric = tuple(range(1, len(models) + 1))
+    view = markdown_table(("domain", *models), [(d, *(_fmt(results[m][d].normalized_loss) for m in models))
+                                               for d in domains], numeric=numeric)
+    rows = [(m, d, *(_fmt(stats.to_dict()[c]) for c in COLUMNS)) for m in models for d, stats in results[m].items()]
+    every = markdown_table(("model", "domain", *COLUMNS), rows, numeric=tuple(range(2, len(COLUMNS) + 2)))
+    return view + "\n\n" + every
 
 
 def to_json(results: Mapping[str, Mapping[str, LossStats]], meta: Mapping[str, Any]) -> dict:
