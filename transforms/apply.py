@@ -10,18 +10,22 @@ REJECTED = "rejected"
 
 
 class StepCounters:
-    """``kept`` / ``dropped:<reason>`` counters in the step's namespace, created lazily."""
+    """``kept`` / ``dropped:<reason>`` (and any other named) counters in the step's namespace,
+    created lazily: the one way steps' Metrics counters are made."""
 
     def __init__(self, namespace: str):
         self.namespace = namespace
         self.kept = Metrics.counter(namespace, "kept")
-        self._dropped: dict[str, object] = {}
+        self._named: dict[str, object] = {}
+
+    def inc(self, name: str, n: int = 1) -> None:
+        counter = self._named.get(name)
+        if counter is None:
+            counter = self._named[name] = Metrics.counter(self.namespace, name)
+        counter.inc(n)
 
     def drop(self, reason: str, n: int = 1) -> None:
-        counter = self._dropped.get(reason)
-        if counter is None:
-            counter = self._dropped[reason] = Metrics.counter(self.namespace, f"dropped:{reason}")
-        counter.inc(n)
+        self.inc(f"dropped:{reason}", n)
 
 
 class ApplyStepFn(beam.DoFn):

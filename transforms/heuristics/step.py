@@ -160,17 +160,9 @@ class Heuristics(Step):
 
 
 def _beam_counter_inc(namespace: str) -> Callable[[str, int], None]:
-    from apache_beam.metrics import Metrics
+    from transforms.apply import StepCounters  # Beam only on a worker: the step stays a plain object
 
-    counters: dict[str, Any] = {}
-
-    def inc(name: str, n: int = 1) -> None:
-        counter = counters.get(name)
-        if counter is None:
-            counter = counters[name] = Metrics.counter(namespace, name)
-        counter.inc(n)
-
-    return inc
+    return StepCounters(namespace).inc
 
 
 def count_into(counts: Counter) -> Callable[[str, int], None]:
