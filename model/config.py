@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from model.settings import check_known_keys
+
 
 @dataclass
 class ModelConfig:
@@ -69,8 +71,5 @@ def get_config(name: str, **overrides) -> ModelConfig:
     """The named configuration ``name`` with ``overrides`` (ModelConfig field names) applied."""
     if name not in CONFIGS:
         raise ValueError(f"unknown model config {name!r}; known: {', '.join(CONFIGS)}")
-    fields = {f.name for f in dataclasses.fields(ModelConfig)}
-    unknown = set(overrides) - fields
-    if unknown:
-        raise ValueError(f"unknown ModelConfig fields {sorted(unknown)}; known: {sorted(fields)}")
+    check_known_keys(overrides, [f.name for f in dataclasses.fields(ModelConfig)], "ModelConfig")
     return ModelConfig(**{**CONFIGS[name], **overrides})

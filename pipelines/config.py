@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from model.settings import check_known_keys
 from transforms.paths import PACKAGE_SCHEME, package_path
 
 DEFAULTS_PATH = os.path.join(os.path.dirname(__file__), "defaults.yaml")
@@ -54,9 +55,8 @@ def _type_error(default: Any, value: Any) -> str | None:
 
 def _merge(base: dict, override: dict, where: str) -> dict:
     out = copy.deepcopy(base)
+    check_known_keys(override, sorted(base, key=str), where.rstrip(".") or "config", ConfigError)
     for key, value in override.items():
-        if key not in base:
-            raise ConfigError(f"unknown config key {where}{key!r} (known: {', '.join(sorted(map(str, base)))})")
         if isinstance(base[key], dict) and base[key] and not isinstance(value, dict):
             raise ConfigError(f"config key {where}{key!r} must be a mapping")
         if isinstance(value, dict) and base[key] and (not where or _is_section(base[key])):

@@ -14,6 +14,8 @@ from typing import Any, Union
 
 import yaml
 
+from model.settings import check_known_keys
+
 
 class ConfigError(ValueError):
     """A training config that cannot be used as written."""
@@ -171,10 +173,7 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where or 'config'}: expected a mapping, got {raw!r}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(raw) - set(names))
-    if unknown:
-        raise ConfigError(f"unknown key(s) {unknown} in {where or 'config'} (known: {', '.join(names)})")
+    check_known_keys(raw, [f.name for f in dataclasses.fields(cls)], where or "config", ConfigError)
     kwargs = {k: _coerce(v, hints[k], f"{where}.{k}".lstrip(".")) for k, v in raw.items()}
     try:
         return cls(**kwargs)

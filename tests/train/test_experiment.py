@@ -62,7 +62,7 @@ def sweep_args(config, corpus, out, *extra):
     ("optim.lrr=1e-3,2e-3", "unknown key(s) ['lrr'] in optim"),
     ("mixture.stages.1.weights.stemm=0.1,0.2", "unknown source(s) ['stemm']"),
     ("mixture.stages.7.tokens=10,20", "'7' is not an index"),
-    ("model.overrides.dimm=32,64", "unknown ModelConfig fields ['dimm']"),
+    ("model.overrides.dimm=32,64", "unknown key(s) ['dimm'] in ModelConfig"),
     ("optim.lr=fast,slow", "expected float"),
     ("optim.lr=1e-3,1e-3", "given twice"),
 ])
