@@ -17,26 +17,33 @@ from model.checkpoint import load_checkpoint, save_checkpoint
 from model.config import CONFIGS, ModelConfig, get_config
 from model.flops import param_count
 from model.hf import load_hf, save_hf
+from model.settings import check_known_keys, parse_assignment
 from model.llama import Llama
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def parse_overrides(items: list[str]) -> dict:
-    """``KEY=VALUE`` strings -> ModelConfig overrides, each VALUE cast to its field's type."""
-    types = {f.name: f.type for f in dataclasses.fields(ModelConfig)}
+    """``--set FIELD=VALUE`` strings (parsed like every ``--set``: :func:`model.settings.parse_assignment`)
+    -> ModelConfig overrides, each VALUE checked against its field's type."""
+    types = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in dataclasses.fields(ModelConfig)}
+    pairs = [parse_assignment(item) for item in items]
+    check_known_keys([key for key, _ in pairs], types, "ModelConfig")
     overrides = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or key not in types:
-            raise ValueError(f"--set expects FIELD=VALUE with FIELD one of {sorted(types)}, got {item!r}")
-        kind = types[key] if isinstance(types[key], str) else types[key].__name__
-        if kind == "bool":
-            if value.lower() not in ("true", "false", "1", "0"):
+    for key, value in pairs:
+        if types[key] == "bool":
+            if value not in (True, False, 1, 0):
                 raise ValueError(f"{key} expects true/false, got {value!r}")
-            overrides[key] = value.lower() in ("true", "1")
+            overrides[key] = bool(value)
         else:
-            overrides[key] = {"int": int, "float": float}[kind](value)
+            cast = {"int": int, "float": float}[types[key]]
+            try:
+                number = cast(str(value)) if not isinstance(value, bool) else None
+            except ValueError:
+                number = None
+            if number is None:
+                raise ValueError(f"{key} expects {types[key]}, got {value!r}")
+            overrides[key] = number
     return overrides
 
 

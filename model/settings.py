@@ -15,3 +15,15 @@ def check_known_keys(given: Iterable, known: Iterable, where: str, error: type[E
     unknown = sorted(set(given) - set(known), key=str)
     if unknown:
         raise error(f"unknown key(s) {unknown} in {where} (known: {', '.join(map(str, known))})")
+
+
+def parse_assignment(assignment: str, error: type[Exception] = ValueError) -> tuple[str, object]:
+    """``--set KEY=VALUE`` (every CLI's form) -> ``(KEY, VALUE parsed as YAML)``; an empty VALUE is ``""``.
+
+    YAML 1.1 reads ``1e-3`` (no dot) as a string: typed loaders convert such strings themselves."""
+    import yaml
+
+    key, sep, text = assignment.partition("=")
+    if not sep or not key:
+        raise error(f"--set expects key=value, got {assignment!r}")
+    return key, (yaml.safe_load(text) if text.strip() else "")

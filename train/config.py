@@ -14,7 +14,7 @@ from typing import Any, Union
 
 import yaml
 
-from model.settings import check_known_keys
+from model.settings import check_known_keys, parse_assignment
 
 
 class ConfigError(ValueError):
@@ -183,10 +183,7 @@ def _build(cls: type, raw: Any, where: str) -> Any:
 
 def apply_override(raw: dict, assignment: str) -> None:
     """Set ``a.b.c=value`` in ``raw`` (value parsed as YAML); list items are addressed by index."""
-    key, sep, text = assignment.partition("=")
-    if not sep or not key:
-        raise ConfigError(f"--set expects key=value, got {assignment!r}")
-    value = yaml.safe_load(text) if text.strip() else ""
+    key, value = parse_assignment(assignment, ConfigError)
     parts = key.split(".")
     node: Any = raw
     for i, part in enumerate(parts[:-1]):
