@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 
+from transforms.jsonl import read_jsonl
+
 # Dense bf16 peak per device in TFLOP/s from the vendors' data sheets (no sparsity), for MFU.
 PEAK_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0, "A10G": 70.0,
                "A10": 125.0, "4090": 165.2, "V100": 125.0}
@@ -54,5 +56,4 @@ class MetricsLog:
 
 
 def read_metrics(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return read_jsonl(path)

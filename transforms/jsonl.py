@@ -1,9 +1,11 @@
-"""Samples of JSONL files: one text per record, from one field or several joined (benchmark test
-sets for ``decontaminate`` and the evaluator); imports neither Beam nor torch."""
+"""The one JSONL file reader of the project (benchmark test sets for ``decontaminate`` and the
+evaluator, training metrics logs): records, or one text per record from one field or several
+joined; imports neither Beam nor torch. (Curation inputs stream through :mod:`transforms.read`,
+which counts bad lines as drops instead of failing.)"""
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Iterator, Sequence
 
 
 def record_text(record: dict, fields: Sequence[str] | None = None) -> str:
@@ -16,15 +18,28 @@ def record_text(record: dict, fields: Sequence[str] | None = None) -> str:
     return " ".join(str(record[f]) for f in fields)
 
 
-def read_jsonl_texts(path: str, fields: Sequence[str] | None = None) -> list[str]:
-    """Texts of every record of a JSONL file (see :func:`record_text`)."""
-    texts = []
+def _numbered_records(path: str) -> Iterator[tuple[int, dict]]:
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                texts.append(record_text(json.loads(line), fields))
-            except (ValueError, KeyError) as exc:
+                yield lineno, json.loads(line)
+            except ValueError as exc:
                 raise ValueError(f"{path}:{lineno}: {exc}") from exc
+
+
+def read_jsonl(path: str) -> list[dict]:
+    """Every record of a JSONL file (blank lines skipped); a bad line is an error naming path:line."""
+    return [record for _, record in _numbered_records(path)]
+
+
+def read_jsonl_texts(path: str, fields: Sequence[str] | None = None) -> list[str]:
+    """Texts of every record of a JSONL file (see :func:`record_text`)."""
+    texts = []
+    for lineno, record in _numbered_records(path):
+        try:
+            texts.append(record_text(record, fields))
+        except KeyError as exc:
+            raise ValueError(f"{path}:{lineno}: {exc}") from exc
     return texts

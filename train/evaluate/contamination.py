@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from transforms.jsonl import read_jsonl_texts
+from transforms.jsonl import read_jsonl, read_jsonl_texts
 
 _SHARED = os.environ.get("SKYPILE_SHARED_DATA",
                          os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"))
@@ -34,12 +34,10 @@ GSM8K_FIELDS = ("question", "answer")
 
 def sample_texts(path: str) -> list[str]:
     """question + " " + answer per record when the file has those fields, else ``text``."""
-    import json
-
-    with open(path, encoding="utf-8") as f:
-        first = next((json.loads(line) for line in f if line.strip()), None)
-    if first is None:
+    records = read_jsonl(path)
+    if not records:
         raise ValueError(f"{path}: no records")
+    first = records[0]
     fields: Sequence[str] = GSM8K_FIELDS if all(k in first for k in GSM8K_FIELDS) else ("text",)
     return read_jsonl_texts(path, fields)
 
