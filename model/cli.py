@@ -47,9 +47,9 @@ def parse_overrides(items: list[str]) -> dict:
     return overrides
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="skypile model", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="skypile model", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="write a randomly initialized model as a Hugging Face directory")
     init.add_argument("--config", required=True, choices=sorted(CONFIGS))
     init.add_argument("--out", required=True)
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     resize.add_argument("--out", required=True)
     resize.add_argument("--base-tokenizer", help="the base model's tokenizer (default: the one in --hf)")
     resize.add_argument("--vocab-multiple", type=int, default=64, help="pad the vocabulary to a multiple of this")
-    return parser
+    return ap
 
 
 def resize_vocab(args: argparse.Namespace) -> str:
@@ -98,7 +98,7 @@ def resize_vocab(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         if args.command == "init":
             torch.manual_seed(args.seed)

@@ -13,21 +13,21 @@ import sys
 from train.config import ConfigError, load_config
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="skypile train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="training YAML (e.g. configs/train/tiny.yaml)")
-    parser.add_argument("--out", required=True, help="run directory: checkpoints/, metrics.jsonl, tokenizer/")
-    parser.add_argument("--data", help="curated output directory; relative source globs are under it")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override a config value, e.g. --set optim.lr=1e-3 (value parsed as YAML)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print the plan (model, sources, stages in steps, schedule) and stop")
-    return parser.parse_args(argv)
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="skypile train", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True, help="training YAML (e.g. configs/train/tiny.yaml)")
+    ap.add_argument("--out", required=True, help="run directory: checkpoints/, metrics.jsonl, tokenizer/")
+    ap.add_argument("--data", help="curated output directory; relative source globs are under it")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                    help="override a config value, e.g. --set optim.lr=1e-3 (value parsed as YAML)")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="print the plan (model, sources, stages in steps, schedule) and stop")
+    return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         cfg = load_config(args.config, args.overrides)
     except (ConfigError, OSError) as exc:

@@ -58,12 +58,16 @@ def plot(records: list[dict], out: str, title: str = "") -> None:
     fig.savefig(out, dpi=80)
 
 
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("metrics", help="OUT/metrics.jsonl of a run")
+    ap.add_argument("--out", required=True, help="PNG to write")
+    ap.add_argument("--title", default="")
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("metrics", help="OUT/metrics.jsonl of a run")
-    parser.add_argument("--out", required=True, help="PNG to write")
-    parser.add_argument("--title", default="")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     plot(read_metrics(args.metrics), args.out, args.title)
     return 0
 

@@ -22,9 +22,9 @@ def _ratio(value: str) -> tuple[str, float]:
     return lang, float(ratio)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="skypile tokenizer", description=__doc__)
-    sub = parser.add_subparsers(dest="action", required=True)
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="skypile tokenizer", description=__doc__)
+    sub = ap.add_subparsers(dest="action", required=True)
     t = sub.add_parser("train", help="train a byte-level BPE tokenizer on Parquet shards")
     t.add_argument("--shards", action="append", required=True,
                    help="glob of curated Parquet shards (repeatable); the parent folder names the language")
@@ -54,7 +54,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="held-out text (JSONL files or folders of them) to report chars/token on; default: "
                         "every 10th shard document of each language, never learned from")
     e.add_argument("--text-column", default="text")
-    return parser.parse_args(argv)
+    return ap
 
 
 def _extend(args: argparse.Namespace) -> int:
@@ -86,7 +86,7 @@ def _extend(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.action == "extend":
         try:
             return _extend(args)
