@@ -3,12 +3,12 @@
 ``predict`` takes a batch of texts and returns one float32 score per text, the probability of the
 positive class (``high quality`` for quality models, ``toxic`` for toxicity models). Scoring never
 decides anything: threshold steps do (dolma's tagger/filter split). This module imports neither
-Beam nor torch, so the Beam step, the CLI and the bench share it.
+Beam nor torch, so the Beam step, the CLI and the bench share it. The kinds and their loading are
+:mod:`classifiers.kinds`.
 """
 from __future__ import annotations
 
 import abc
-import os
 from typing import Sequence
 
 import numpy as np
@@ -50,25 +50,3 @@ class Classifier(abc.ABC):
             return np.zeros(0, dtype=np.float32)
         scores = self._predict([truncate(t, self.max_chars) for t in texts])
         return np.clip(np.asarray(scores, dtype=np.float32), 0.0, 1.0)
-
-
-def load_classifier(kind: str, path: str, **kwargs) -> Classifier:
-    """A loaded classifier of ``kind`` (``fasttext``, ``bert`` or ``lexicon``)."""
-    if kind == "fasttext":
-        from classifiers.fasttext_model import FastTextClassifier
-
-        return FastTextClassifier(path, **kwargs).load()
-    if kind == "bert":
-        from classifiers.bert_model import BertClassifier
-
-        return BertClassifier(path, **kwargs).load()
-    if kind == "lexicon":
-        from classifiers.lexicon import LexiconClassifier
-
-        return LexiconClassifier(path, **kwargs).load()
-    raise ValueError(f"unknown classifier kind {kind!r} (known: fasttext, bert, lexicon)")
-
-
-def guess_kind(path: str) -> str:
-    """``bert`` for a Hugging Face model folder, ``fasttext`` for a file."""
-    return "bert" if os.path.isdir(path) else "fasttext"

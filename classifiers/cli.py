@@ -17,6 +17,7 @@ import sys
 import time
 
 from classifiers.base import ModelFileError
+from classifiers.kinds import KINDS
 
 
 def _data_args(ap: argparse.ArgumentParser) -> None:
@@ -81,7 +82,7 @@ def train_bert_cmd(args) -> int:
 
 
 def eval_cmd(args) -> int:
-    from classifiers.base import guess_kind, load_classifier
+    from classifiers.kinds import guess_kind, load_classifier
     from classifiers.metrics import binary_metrics
 
     data = _load(args.data, args, "eval")
@@ -160,7 +161,7 @@ def parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score labelled data; prints precision, recall, f1, accuracy, n as JSON")
     ev.add_argument("--model", required=True, metavar="PATH", help="fastText file or Hugging Face folder")
-    ev.add_argument("--kind", choices=["fasttext", "bert", "lexicon"], help="default: folder = bert, file = fasttext")
+    ev.add_argument("--kind", choices=KINDS, help="default: folder = bert, file = fasttext")
     ev.add_argument("--data", nargs="+", required=True, metavar="FILE")
     ev.add_argument("--threshold", type=float, default=0.5)
     _data_args(ev)

@@ -12,10 +12,10 @@ from typing import Any, Sequence
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from classifiers.base import Classifier, ModelFileError, load_classifier
+from classifiers.base import Classifier, ModelFileError
+from classifiers.kinds import KINDS, check_files, load_classifier
 from transforms.document import Document
 
-KINDS = ("fasttext", "bert", "lexicon")
 TASKS = ("quality", "toxicity")
 
 
@@ -108,18 +108,7 @@ def validate_model(kind: str, path: str) -> None:
     """Local files get the full check (fastText layout walked, safetensors headers read, word
     lists read); remote ones are checked for presence and, for fastText, the file header."""
     if not is_remote(path):
-        if kind == "fasttext":  # a model file, or an ensemble manifest and its members
-            from classifiers.fasttext_model import check_model_path
-
-            check_model_path(path)
-        elif kind == "bert":
-            from classifiers.bert_model import check_bert_dir
-
-            check_bert_dir(path)
-        else:
-            from classifiers.lexicon import read_lexicon
-
-            read_lexicon(path)
+        check_files(kind, path)
         return
     if kind == "bert":
         from classifiers.bert_model import TOKENIZER_FILES, WEIGHT_FILES

@@ -8,7 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from classifiers.base import ModelFileError, load_classifier
+from classifiers.base import ModelFileError
+from classifiers.kinds import load_classifier
 from classifiers.cli import main
 from classifiers.data import split
 from classifiers.default_models import (MIN_QUALITY_RECALL, MODELS_DIR, RECIPES, THRESHOLDS, Member, Splits, cap,

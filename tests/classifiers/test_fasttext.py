@@ -6,7 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from classifiers.base import ModelFileError, load_classifier
+from classifiers.base import ModelFileError
+from classifiers.kinds import load_classifier
 from classifiers.fasttext_format import check_fasttext_file
 from classifiers.fasttext_model import FastTextClassifier, tokenize, train_fasttext, train_vectors
 from classifiers.metrics import binary_metrics
