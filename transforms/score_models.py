@@ -14,6 +14,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from classifiers.base import Classifier, ModelFileError
 from classifiers.kinds import KINDS, check_files, load_classifier
+from model.settings import check_known_keys
 from transforms.document import Document
 
 TASKS = ("quality", "toxicity")
@@ -45,10 +46,7 @@ class ScorerSpec:
 
     @classmethod
     def from_config(cls, entry: dict[str, Any]) -> "ScorerSpec":
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(entry) - fields
-        if unknown:
-            raise ValueError(f"score.scorers: unknown keys {sorted(unknown)} (known: {sorted(fields)})")
+        check_known_keys(entry, sorted(f.name for f in dataclasses.fields(cls)), "score.scorers")
         missing = {"name", "task", "kind", "path"} - set(entry)
         if missing:
             raise ValueError(f"score.scorers entry {entry}: missing {sorted(missing)}")

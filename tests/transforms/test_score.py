@@ -115,7 +115,7 @@ def test_missing_and_corrupt_models_fail_before_launch(tmp_path, fasttext_model,
         BUILDERS["score"]({"scorers": scorers(str(corrupt), shared_data), "batch_size": 8})
     with pytest.raises(ConfigError, match="missing or unreadable config.json"):
         BUILDERS["score"]({"scorers": [{"name": "b", "task": "quality", "kind": "bert", "path": str(tmp_path)}]})
-    with pytest.raises(ConfigError, match="unknown keys \\['treshold'\\]"):
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['treshold'\] in score\.scorers"):
         BUILDERS["score"]({"scorers": [{**missing[0], "treshold": 1}]})
     with pytest.raises(ConfigError, match="gate 'toxicity_nope' is not an earlier scorer"):
         BUILDERS["score"]({"scorers": [{**missing[0], "gate": "toxicity_nope"}]})
