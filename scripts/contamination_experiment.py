@@ -37,9 +37,12 @@ import pyarrow.parquet as pq
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from train.evaluate.contamination import DEFAULT_TEST, DEFAULT_TRAIN, sample_texts  # noqa: E402
+from train.evaluate.contamination import sample_texts  # noqa: E402
 
 SHARED = os.environ.get("SKYPILE_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
+DEFAULT_TRAIN = os.path.join(SHARED, "eval", "gsm8k", "train.jsonl")
+DEFAULT_TEST = os.path.join(SHARED, "eval", "gsm8k", "test.jsonl")
+DEFAULT_REF = os.path.join(SHARED, "eval", "skywork", "mock_gsm8k_test_public.jsonl")
 WEB = [os.path.join(SHARED, "labels", "dclm_web_quality_en", f) for f in ("majority_data.jsonl", "agreement_data.jsonl")]
 SKYPILE = [sys.executable, "-m", "pipelines.cli"]
 MODELS = {"generic": None, "test_mixed": "gsm8k_test", "train_mixed": "gsm8k_train"}
@@ -135,7 +138,7 @@ def main() -> int:
         for ref in REFS:
             probes.append([*SKYPILE, "eval", "contamination", "--model", hf, "--max-samples", str(args.samples),
                            "--batch-size", "32", "--no-progress", "--device", "cpu"]
-                          + (["--ref", heldout] if ref == "heldout" else []))
+                          + ["--train", DEFAULT_TRAIN, "--ref", heldout if ref == "heldout" else DEFAULT_REF])
     if not reuse:
         run_all(trains)
         run_all(exports)

@@ -44,9 +44,11 @@ def parser() -> argparse.ArgumentParser:
 
     cont = sub.add_parser("contamination", help="Skywork's GSM8K leakage probe (L_train, L_test, L_ref)")
     cont.add_argument("--model", required=True, metavar="PATH")
-    cont.add_argument("--train", default=c.DEFAULT_TRAIN, metavar="FILE", help=f"default {c.DEFAULT_TRAIN}")
-    cont.add_argument("--test", default=c.DEFAULT_TEST, metavar="FILE", help=f"default {c.DEFAULT_TEST}")
-    cont.add_argument("--ref", default=c.DEFAULT_REF, metavar="FILE", help=f"default {c.DEFAULT_REF}")
+    cont.add_argument("--train", required=True, metavar="FILE", help="GSM8K train split (JSONL)")
+    cont.add_argument("--test", default=c.DEFAULT_TEST, metavar="FILE",
+                      help="default: the GSM8K test set shipped with skypile")
+    cont.add_argument("--ref", required=True, metavar="FILE",
+                      help="reference problems of the same style, unseen by any model (e.g. Skywork's mock GSM8K)")
     cont.add_argument("--max-chars", type=_max_chars, default=0, help="truncate samples (default 0 = none)")
     cont.add_argument("--max-samples", type=int, default=None, metavar="N",
                       help="score only the first N samples of each set (default: all)")

@@ -3,8 +3,9 @@
 ``pkg://<package>/<path>`` names a file inside an installed skypile package (the default UT1
 lists, word lists, GSM8K and models: ``pkg://pipelines/data/ut1``). It is resolved where the
 file is opened, so a launcher and its Dataflow workers may have skypile installed in different
-places. ``${SKYPILE_SHARED_DATA}`` expands to that environment variable, or when unset to the
-checkout's ``../shared/data`` (the test data beside a development checkout; no default uses it).
+places. ``${SKYPILE_SHARED_DATA}`` expands to that environment variable, an override for paths
+you write yourself (no default uses it); unset, such a path is an error, never the checkout's
+parent folder.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import os
 
 PACKAGE_SCHEME = "pkg://"
 SHARED_DATA_VAR = "SKYPILE_SHARED_DATA"
-_DEFAULT_SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
 
 
 def package_path(value: str) -> str:
@@ -35,5 +35,7 @@ def resolve_path(path: str) -> str:
         return package_path(path)
     placeholder = "${" + SHARED_DATA_VAR + "}"
     if placeholder in path:
-        path = path.replace(placeholder, os.environ.get(SHARED_DATA_VAR) or _DEFAULT_SHARED)
+        if not os.environ.get(SHARED_DATA_VAR):
+            raise FileNotFoundError(f"{path}: names {placeholder} but {SHARED_DATA_VAR} is not set")
+        path = path.replace(placeholder, os.environ[SHARED_DATA_VAR])
     return os.path.normpath(os.path.expanduser(path))

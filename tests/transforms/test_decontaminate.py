@@ -107,9 +107,10 @@ def test_default_benchmark_is_the_shipped_copy_of_gsm8k_test(shared_data, monkey
     assert open(path, "rb").read() == (shared_data / "eval" / "gsm8k" / "test.jsonl").read_bytes()
     # ${SKYPILE_SHARED_DATA} stays as an override for paths that name it.
     assert resolve_path("${SKYPILE_SHARED_DATA}/eval/x.jsonl") == "/elsewhere/eval/x.jsonl"
+    # unset, it is an error: never the checkout's parent folder
     monkeypatch.delenv("SKYPILE_SHARED_DATA")
-    assert resolve_path("${SKYPILE_SHARED_DATA}/eval/gsm8k/test.jsonl") == str(
-        (shared_data / "eval" / "gsm8k" / "test.jsonl").resolve())
+    with pytest.raises(FileNotFoundError, match="SKYPILE_SHARED_DATA is not set"):
+        resolve_path("${SKYPILE_SHARED_DATA}/eval/gsm8k/test.jsonl")
 
 
 def test_missing_benchmark_fails_before_launch(tmp_path, capsys):

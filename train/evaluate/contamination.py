@@ -22,12 +22,9 @@ from typing import Sequence
 
 from transforms.jsonl import read_jsonl, read_jsonl_texts
 
-_SHARED = os.environ.get("SKYPILE_SHARED_DATA",
-                         os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"))
-DEFAULT_TRAIN = os.path.normpath(os.path.join(_SHARED, "eval", "gsm8k", "train.jsonl"))
-DEFAULT_TEST = os.path.normpath(os.path.join(_SHARED, "eval", "gsm8k", "test.jsonl"))
-# Skywork Community License: read from the shared data folder, never copied into the project.
-DEFAULT_REF = os.path.normpath(os.path.join(_SHARED, "eval", "skywork", "mock_gsm8k_test_public.jsonl"))
+# The GSM8K test set ships with skypile (MIT, THIRD_PARTY.md). The train split and a reference set
+# (Skywork's mock GSM8K: Skywork Community License, so it never ships) are the caller's files.
+DEFAULT_TEST = "pkg://pipelines/data/gsm8k/test.jsonl"
 DEFAULT_MARGIN = 0.1
 GSM8K_FIELDS = ("question", "answer")
 
@@ -79,13 +76,16 @@ def verdict(delta1: float, delta2: float, margin: float = DEFAULT_MARGIN) -> str
     return "verdict: no sign of contamination."
 
 
-def probe(model_path: str, train: str = DEFAULT_TRAIN, test: str = DEFAULT_TEST, ref: str = DEFAULT_REF,
+def probe(model_path: str, train: str, test: str, ref: str,
           max_chars: int | None = None, batch_size: int = 8, device: str = "cpu", dtype: str = "auto",
           progress: bool = True, max_samples: int | None = None) -> dict[str, float]:
     """L_train, L_test, L_ref (mean token loss, as Skywork) and the two deltas for one model;
     ``max_samples`` keeps the first N samples of each set (all by default)."""
     from train.evaluate.loss import domain_stats, load_model, truncate
 
+    from transforms.paths import resolve_path
+
+    train, test, ref = (resolve_path(p) for p in (train, test, ref))
     for path in (train, test, ref):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"file not found: {path}")

@@ -7,9 +7,12 @@ import json
 import pytest
 
 from train.eval_cli import main
-from train.evaluate.contamination import (DEFAULT_REF, deltas, read_delta1, read_delta2, sample_texts,
+from train.evaluate.contamination import (DEFAULT_TEST, deltas, read_delta1, read_delta2, sample_texts,
                                           verdict)
 from train.evaluate.loss import domain_stats, evaluate_models, load_model, read_domain, truncate
+
+# Skywork Community License: read in place from the test data, never copied into the project.
+SKYWORK_REF = "eval/skywork/mock_gsm8k_test_public.jsonl"
 
 
 def write_jsonl(path, records):
@@ -63,9 +66,13 @@ def test_sample_texts_fields(shared_data):
     gsm = shared_data / "eval" / "gsm8k" / "test.jsonl"
     first = json.loads(gsm.open().readline())
     assert sample_texts(str(gsm))[0] == first["question"] + " " + first["answer"]
-    mock = json.loads(open(DEFAULT_REF).readline())
+    from transforms.paths import resolve_path
+
+    assert open(resolve_path(DEFAULT_TEST), "rb").read() == gsm.read_bytes()  # --test's default ships
+    ref = shared_data / SKYWORK_REF
+    mock = json.loads(ref.open().readline())
     assert set(mock) == {"text"}  # the Skywork reference set has only a text field
-    assert sample_texts(DEFAULT_REF)[0] == mock["text"]
+    assert sample_texts(str(ref))[0] == mock["text"]
 
 
 def test_readings():
@@ -88,7 +95,8 @@ def test_eval_contamination_cli(tiny_models, shared_data, tmp_path, capsys):
     train = write_jsonl(tmp_path / "train.jsonl", [json.loads(l) for l in list(open(gsm / "train.jsonl"))[:6]])
     test = write_jsonl(tmp_path / "test.jsonl", [json.loads(l) for l in list(open(gsm / "test.jsonl"))[:9]])
     model_dir = str(tiny_models["model_small"])
-    rc = main(["contamination", "--model", model_dir, "--train", str(train), "--test", str(test),
+    ref = str(shared_data / SKYWORK_REF)
+    rc = main(["contamination", "--model", model_dir, "--train", str(train), "--test", str(test), "--ref", ref,
                "--max-chars", "200", "--max-samples", "6", "--no-progress", "--device", "cpu"])
     assert rc == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -96,7 +104,7 @@ def test_eval_contamination_cli(tiny_models, shared_data, tmp_path, capsys):
     assert set(result) == {"L_train", "L_test", "L_ref", "delta1", "delta2"}
     model, tok = load_model(model_dir)
     expected = {key: domain_stats(model, tok, truncate(sample_texts(path)[:6], 200), progress=False).loss
-                for key, path in (("L_train", str(train)), ("L_test", str(test)), ("L_ref", DEFAULT_REF))}
+                for key, path in (("L_train", str(train)), ("L_test", str(test)), ("L_ref", ref))}
     for key, value in expected.items():
         assert result[key] == pytest.approx(value, rel=1e-6)
     assert result["delta1"] == pytest.approx(result["L_test"] - result["L_ref"])
