@@ -3,20 +3,19 @@
 fastText and lexicon scorers run in one batched step (:class:`ScoreStep` through
 :class:`~transforms.apply.ApplyStep`), each model loaded once per worker process with
 ``apache_beam.utils.shared.Shared``. BERT scorers run afterwards through Beam's ``RunInference``
-with :class:`BertDocumentHandler` (Beam batches, loads the model once per process, and on a GPU
-worker the classifier picks CUDA itself). Each scorer writes ``<task>_<name>`` (float32; null
+(:mod:`transforms.score_bert`, imported only when a BERT scorer is configured: Beam's inference
+package imports torch, about 180 MB and a second of start-up in every worker process). Each scorer writes ``<task>_<name>`` (float32; null
 when the document is outside its languages or gate). Deciding is :mod:`transforms.score_filter`.
 """
 from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
-from apache_beam.ml.inference.base import ModelHandler, RunInference
 
 from transforms.apply import ApplyStep
 from transforms.document import Document
@@ -98,30 +97,6 @@ class ScoreStep(Step):
         return docs
 
 
-class BertDocumentHandler(ModelHandler[Document, Document, Any]):
-    """RunInference handler: documents in, the same documents with a BERT score out.
-
-    ``load_model`` copies a remote folder to local disk and loads :class:`BertClassifier`
-    (on CUDA when the worker has a GPU). Batch sizes come from ``batch_size``.
-    """
-
-    def __init__(self, spec: ScorerSpec, batch_size: int):
-        super().__init__(min_batch_size=1, max_batch_size=batch_size)
-        self.spec = spec
-
-    def load_model(self):
-        return self.spec.load()
-
-    def run_inference(self, batch: Sequence[Document], model, inference_args=None) -> Iterable[Document]:
-        return score_documents(batch, self.spec, model)
-
-    def get_num_bytes(self, batch: Sequence[Document]) -> int:
-        return sum(len(d.text or "") for d in batch)
-
-    def get_metrics_namespace(self) -> str:
-        return f"{NAME}_{self.spec.column}"
-
-
 class ScoreDocuments(beam.PTransform):
     """``docs -> {"kept": scored docs, "rejected": (empty)}``; ``columns`` lists the score columns.
 
@@ -144,6 +119,10 @@ class ScoreDocuments(beam.PTransform):
         scored = out["kept"]
         for spec in self.specs:
             if spec.kind == "bert":
+                from apache_beam.ml.inference.base import RunInference
+
+                from transforms.score_bert import BertDocumentHandler
+
                 label = "".join(p.capitalize() for p in spec.column.split("_"))
                 scored = scored | f"Score{label}" >> RunInference(BertDocumentHandler(spec, self.batch_size))
         return {"kept": scored, "rejected": out["rejected"]}

@@ -188,3 +188,31 @@ def test_curate_writes_score_columns_and_drops_with_reasons(tmp_path, fasttext_m
     assert all((r["toxicity_ft"] is None) == (r["lang"] != "en") for r in kept)
     rejected = [r for r in pq.read_table(out / "rejected").to_pylist() if r["reason"] == "score_toxic_lexicon"]
     assert len(rejected) == dropped and all(r["step"] == "score_filter" and r["toxicity_lexicon"] == 1.0 for r in rejected)
+
+
+def test_default_chain_lays_out_scoring_without_importing_torch():
+    """Beam's inference package imports torch (about 180 MB per worker process): only a BERT
+    scorer may bring it in. A fresh process lays out every default step, scoring included, and
+    unpickles the inline scoring step as a worker does."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = """
+import sys
+import apache_beam as beam
+from apache_beam.internal import pickler
+from pipelines.config import load_config
+from pipelines.steps import build_steps
+from transforms.score import ScoreStep
+
+p = beam.Pipeline(runner="FnApiRunner")
+docs = p | beam.Create([])
+steps = dict(build_steps(load_config()))
+scored = docs | steps["score"]
+pickler.loads(pickler.dumps(ScoreStep(steps["score"].specs)))
+print(sorted(m for m in ("torch", "transformers") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
