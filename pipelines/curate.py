@@ -28,8 +28,8 @@ from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
 from transforms.drop_samples import SampleDrops
 from transforms.apply import ApplyStep
-from transforms.dedup.index import (DedupIndexError, ReadPrevious, WriteIndex, minhash_settings,
-                                    previous_index_files, write_settings)
+from transforms.dedup.index import (DedupIndexError, WriteIndex, minhash_settings, previous_index_files,
+                                    write_settings)
 from transforms.dedup.record_ids import NAME as RECORD_DEDUP, DropRepeatedIds
 from transforms.io import WriteRejected, WriteShards
 from transforms.work_files import ProcessFiles, sum_counts
@@ -108,11 +108,10 @@ def build_pipeline(p: beam.Pipeline, inputs: list[tuple[str, str]], output: str,
     dedup steps give priority.
     """
     per_file, global_steps = split_steps(build_steps(config))
-    if previous_index:
-        previous = p | "ReadPrevious" >> ReadPrevious(list(previous_index))
+    if previous_index:  # each dedup step streams the index columns it needs
         for _, transform in global_steps:
             if hasattr(transform, "with_previous"):
-                transform.with_previous(previous)
+                transform.with_previous(list(previous_index))
     columns: dict = {}
     for name, transform in per_file:
         _check_columns(name, transform, columns)
@@ -124,16 +123,21 @@ def build_pipeline(p: beam.Pipeline, inputs: list[tuple[str, str]], output: str,
     unique = read["kept"] | "RecordDedup" >> DropRepeatedIds()
     docs, rejected = unique["kept"], [read["rejected"], unique["rejected"]]
     names = [name for name, _ in per_file] + [RECORD_DEDUP]
+    global_rejected = []  # documents that reached the dedup steps and were dropped: the index has them
     for name, transform in global_steps:
         _check_columns(name, transform, columns)
         out = docs | _camel(name) >> transform
         docs = out["kept"]
         rejected.append(out["rejected"])
+        global_rejected.append(out["rejected"])
         columns.update(getattr(transform, "columns", {}) or {})
         names.append(name)
     if progress:
         progress.tap_kept(docs)
-    docs | "WriteIndex" >> WriteIndex(output, minhash_settings(config), config["output"]["num_shards"])
+    dropped = (global_rejected or [p | "NoGlobalDrops" >> beam.Create([])]) | "GlobalDrops" >> beam.Flatten()
+    ({"kept": docs, "rejected": dropped}
+     | "WriteIndex" >> WriteIndex(output, minhash_settings(config), config["output"]["num_shards"],
+                                  [name for name, _ in global_steps]))
     docs | "WriteShards" >> WriteShards(output, output_languages(config), columns,
                                         num_shards=config["output"]["num_shards"],
                                         row_group_rows=config["output"]["row_group_rows"])

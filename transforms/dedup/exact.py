@@ -53,7 +53,7 @@ class ExactDedup(beam.PTransform):
         self.score_column = score_column
 
     def with_previous(self, previous) -> "ExactDedup":
-        """Also drop texts found in earlier corpora's index rows (a PCollection)."""
+        """Also drop texts found in earlier corpora's index (its files)."""
         self.previous, self.columns = previous, {**self.columns, PREVIOUS_COLUMN: pa.string()}
         return self
 
@@ -63,8 +63,9 @@ class ExactDedup(beam.PTransform):
         column = self.score_column
         keys = docs | "TextHashes" >> beam.Map(lambda d: (text_hash(d.text), (_score(d, column), d.id)))
         if self.previous is not None:
-            earlier = match_previous(self.previous, keys | "NewTexts" >> beam.Keys(),
-                                     lambda r: [r["text_hash"]], lambda r: (None, r["id"]), "PreviousTexts")
+            earlier = match_previous(self.previous, ["text_hash"], keys | "NewTexts" >> beam.Keys(),
+                                     lambda r: [r["text_hash"]] if r["text_hash"] else [],
+                                     lambda r: (None, r["id"]), "PreviousTexts")
             keys = (keys, earlier) | "WithPrevious" >> beam.Flatten()
         decisions = (keys
                      | "GroupByText" >> beam.GroupByKey()

@@ -1,15 +1,34 @@
 """The dedup index written beside every run's shards, and reading earlier runs' indexes back.
 
-``DIR/index/index-SSSSS-of-NNNNN.parquet`` holds one row per kept document: its id, the hash of
-its normalised URL and of its normalised text (the keys of URL and exact dedup), and, when MinHash
-dedup ran, its LSH band keys and MinHash signature; ``DIR/index/settings.json`` records the
-settings the keys depend on. About 1 KB a document on disk at the default 128 permutations (a
-quarter of the shards in the tests' runs): a later run with ``--dedup-against DIR`` never re-reads
-or re-hashes the earlier texts.
+``DIR/index/index-SSSSS-of-NNNNN.parquet`` holds one row per document that took part in a dedup
+step's decision, not only per kept document: its id, the hash of its normalised URL and of its
+normalised text (the keys of URL and exact dedup), and, when MinHash dedup ran, its LSH band keys,
+MinHash signature and cluster (``cluster_id``: the survivor's id when it has near copies), with
+``dropped`` naming the step and reason that later removed it (null: it is in the corpus).
+``DIR/index/settings.json`` records the settings the keys depend on. About 1 KB a document on
+disk at the default 128 permutations: a later run with ``--dedup-against DIR`` never re-reads or
+re-hashes the earlier texts.
+
+Why every document that reached dedup, not only the kept ones: curating A then B with
+``--dedup-against A`` must decide B's documents as one run over A and B would, A's copies taking
+priority. In one run a copy of a document that a later step drops (decontamination, the score
+filter, or a dedup step after the first) is still dropped, and a near copy of a cluster member
+that MinHash dedup dropped joins that cluster. So a document's keys are recorded for the steps it
+took part in: its URL once it passed URL dedup (the survivor of its URL group), its text once it
+passed exact dedup (one row per text), its band keys and signature once it reached MinHash dedup
+(dropped members too, under their cluster's survivor: a new document that matches any member
+joins the earlier cluster, as in one run). A document that URL dedup dropped has no row: its
+URL's survivor has one. A kept document has every key, also of steps that were off.
+
+What still differs from one run, by design: the earlier corpus is final. An earlier copy always
+survives (one run may keep the later capture of a URL or the smaller id), and two earlier
+documents that one new document links are not merged after the fact.
 
 Reading an index back is a semi-join: the new run's keys (a set that grows with the new input)
 are a side input, the earlier index rows stream past it, and only rows that share a key go on to
 the dedup steps' shuffles. Memory therefore grows with the new input, not with the earlier corpus.
+An index of format 1 (kept documents only, before the rows above) is refused with a message to
+curate that corpus again: read as is, it would silently keep copies of what it dropped.
 """
 from __future__ import annotations
 
@@ -30,9 +49,12 @@ from transforms.dedup.minhash import MinHasher, batch_hashes
 from transforms.io import shard_of
 from transforms.urls import normalize_url
 
+# minhash_dedup's cluster column (near_dedup imports this module, so not imported from there)
+CLUSTER_COLUMN = "minhash_cluster_id"
+
 INDEX = "index"
 SETTINGS = "settings.json"
-FORMAT = 1
+FORMAT = 2
 # Marks an earlier corpus's document among this run's ids: sorts before every id, so in a cluster
 # the earlier document is the one that survives.
 PREVIOUS = "\x00"
@@ -40,10 +62,14 @@ PREVIOUS_COLUMN = "previous_id"
 SCHEMA = pa.schema([
     pa.field("id", pa.string(), nullable=False),
     pa.field("url_hash", pa.binary(16)),
-    pa.field("text_hash", pa.binary(16), nullable=False),
+    pa.field("text_hash", pa.binary(16)),
     pa.field("band_keys", pa.list_(pa.binary())),
     pa.field("signature", pa.binary()),
+    pa.field("cluster_id", pa.string()),
+    pa.field("dropped", pa.string()),
 ])
+# The dedup steps whose keys an index row records, in the order of their columns.
+URL_STEP, EXACT_STEP, MINHASH_STEP = "url_dedup", "exact_dedup", "minhash_dedup"
 
 
 class DedupIndexError(Exception):
@@ -92,42 +118,66 @@ def previous_index_files(corpora: list[str], config: dict[str, Any]) -> list[str
         if have is None:
             raise DedupIndexError(f"--dedup-against {corpus}: no dedup index ({INDEX}/{SETTINGS}); it was curated "
                               "by an older skypile: curate it again, or leave it out")
+        if have.get("format") != want["format"]:
+            raise DedupIndexError(f"--dedup-against {corpus}: its dedup index is format {have.get('format')}, this "
+                                  f"skypile reads format {FORMAT} (format 1 holds the kept documents only, so copies "
+                                  "of documents it dropped after dedup would come back): curate it again "
+                                  "(the same command with --overwrite), or leave it out")
         if want["minhash"] is not None and have.get("minhash") != want["minhash"]:
             raise DedupIndexError(f"--dedup-against {corpus}: curated with other MinHash settings "
                               f"({have.get('minhash')}) than this run ({want['minhash']}); band keys and "
                               "signatures cannot be compared: use the same minhash_dedup settings")
-        if have.get("format") != want["format"] or have.get("url") != want["url"] or have.get("text") != want["text"]:
-            raise DedupIndexError(f"--dedup-against {corpus}: index format {have.get('format')} is not {FORMAT}")
+        if have.get("url") != want["url"] or have.get("text") != want["text"]:
+            raise DedupIndexError(f"--dedup-against {corpus}: its index hashes URLs/texts another way "
+                                  f"({have.get('url')}, {have.get('text')})")
         matched = FileSystems.match([FileSystems.join(corpus, INDEX, "*.parquet")])[0].metadata_list
         files += sorted(m.path for m in matched)
     return files
 
 
-class IndexRowsFn(beam.DoFn):
-    """A batch of kept documents -> their index rows."""
+def index_keys(order: list[str], dropped_step: str | None) -> tuple[bool, bool, bool]:
+    """Which keys ``(url, text, minhash)`` the row of a document records: every one when it was
+    kept; else those of the dedup steps it passed in ``order`` (the global steps as they ran),
+    and its MinHash keys when MinHash dedup itself dropped it (it was a node of that graph)."""
+    if dropped_step is None:
+        return True, True, True
+    passed = order[:order.index(dropped_step)] if dropped_step in order else []
+    return URL_STEP in passed, EXACT_STEP in passed, MINHASH_STEP in passed or dropped_step == MINHASH_STEP
 
-    def __init__(self, minhash: dict[str, Any] | None):
-        self.minhash = minhash
+
+class IndexRowsFn(beam.DoFn):
+    """A batch of ``(document, dropped step, dropped reason)`` -> their index rows (none for a
+    document that recorded no key)."""
+
+    def __init__(self, minhash: dict[str, Any] | None, order: list[str]):
+        self.minhash, self.order = minhash, list(order)
 
     def setup(self):
         m = self.minhash
         self.hasher = MinHasher(m["num_perm"], m["seed"], m["scheme"]) if m else None
 
-    def process(self, docs):
-        keys: list[list[bytes] | None] = [None] * len(docs)
-        sigs: list[bytes | None] = [None] * len(docs)
-        if self.hasher is not None:
+    def process(self, entries):
+        wanted = [index_keys(self.order, step) for _, step, _ in entries]
+        keys: list[list[bytes] | None] = [None] * len(entries)
+        sigs: list[bytes | None] = [None] * len(entries)
+        hashed = [i for i, w in enumerate(wanted) if w[2]]
+        if self.hasher is not None and hashed:
             m = self.minhash
+            docs = [entries[i][0] for i in hashed]
             hashes, offsets = batch_hashes([d.text for d in docs], [d.lang for d in docs],
                                            m["word_ngram"], m["char_ngram"])
             keep = np.flatnonzero(np.diff(offsets))  # documents without shingles have no keys
             if len(keep):
                 signatures = self.hasher.flat(hashes, offsets)[keep]
-                for i, doc_keys, sig in zip(keep, band_keys(signatures, m["bands"], m["rows"]), signatures):
-                    keys[i], sigs[i] = doc_keys, sig.astype("<u4").tobytes()
-        for doc, doc_keys, sig in zip(docs, keys, sigs):
-            yield {"id": doc.id, "url_hash": url_hash(doc.url) if doc.url else None,
-                   "text_hash": text_hash(doc.text), "band_keys": doc_keys, "signature": sig}
+                for j, doc_keys, sig in zip(keep, band_keys(signatures, m["bands"], m["rows"]), signatures):
+                    keys[hashed[j]], sigs[hashed[j]] = doc_keys, sig.astype("<u4").tobytes()
+        for (doc, step, reason), (url, text, near), doc_keys, sig in zip(entries, wanted, keys, sigs):
+            if not (url and doc.url) and not text and doc_keys is None:
+                continue  # e.g. dropped by URL dedup: its URL group's survivor has the row
+            yield {"id": doc.id, "url_hash": url_hash(doc.url) if url and doc.url else None,
+                   "text_hash": text_hash(doc.text) if text else None, "band_keys": doc_keys,
+                   "signature": sig, "cluster_id": doc.extra.get(CLUSTER_COLUMN) if near else None,
+                   "dropped": f"{step}:{reason}" if step else None}
 
 
 class WriteIndexShardFn(beam.DoFn):
@@ -144,42 +194,52 @@ class WriteIndexShardFn(beam.DoFn):
 
 
 class WriteIndex(beam.PTransform):
-    """Kept documents -> ``DIR/index/*.parquet`` (sorted by id, sharded like the corpus)."""
+    """``{"kept": documents, "rejected": Rejected of the global steps}`` -> ``DIR/index/*.parquet``
+    (sorted by id, sharded like the corpus). ``order``: the global steps' names as they ran."""
 
-    def __init__(self, output: str, minhash: dict[str, Any] | None, num_shards: int, batch_size: int = 256):
+    def __init__(self, output: str, minhash: dict[str, Any] | None, num_shards: int, order: list[str],
+                 batch_size: int = 256):
         super().__init__()
-        self.output, self.minhash = output, minhash
+        self.output, self.minhash, self.order = output, minhash, list(order)
         self.num_shards, self.batch_size = max(num_shards, 1), batch_size
 
-    def expand(self, docs):
+    def expand(self, inputs):
         n = self.num_shards
-        return (docs
+        kept = inputs["kept"] | "KeptEntries" >> beam.Map(lambda d: (d, None, None))
+        dropped = inputs["rejected"] | "DroppedEntries" >> beam.Map(lambda r: (r.doc, r.step, r.reason))
+        return ((kept, dropped)
+                | "Entries" >> beam.Flatten()
                 | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-                | "IndexRows" >> beam.ParDo(IndexRowsFn(self.minhash))
+                | "IndexRows" >> beam.ParDo(IndexRowsFn(self.minhash, self.order))
                 | "ByShard" >> beam.Map(lambda r: (shard_of(r["id"], n), r))
                 | "GroupShards" >> beam.GroupByKey()
                 | "Write" >> beam.ParDo(WriteIndexShardFn(self.output, n)))
 
 
 class ReadIndexFn(beam.DoFn):
+    """An index file -> its rows (only ``columns``), a batch of 4,096 at a time."""
+
+    def __init__(self, columns: list[str]):
+        self.columns = list(columns)
+
     def process(self, path: str):
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            for batch in pq.ParquetFile(f).iter_batches(batch_size=4096):
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=4096, columns=self.columns):
                 yield from batch.to_pylist()
 
 
 class ReadPrevious(beam.PTransform):
-    """Index files of earlier corpora -> their rows (dicts of :data:`SCHEMA`)."""
+    """Index files of earlier corpora -> their rows (dicts of ``columns`` of :data:`SCHEMA`)."""
 
-    def __init__(self, files: list[str]):
+    def __init__(self, files: list[str], columns: list[str]):
         super().__init__()
-        self.files = sorted(files)
+        self.files, self.columns = sorted(files), list(columns)
 
     def expand(self, pbegin):
         return (pbegin
                 | "IndexFiles" >> beam.Create(self.files)
                 | "SpreadIndex" >> beam.Reshuffle()
-                | "ReadIndex" >> beam.ParDo(ReadIndexFn()))
+                | "ReadIndex" >> beam.ParDo(ReadIndexFn(self.columns)))
 
 
 class MatchKeysFn(beam.DoFn):
@@ -198,10 +258,17 @@ class MatchKeysFn(beam.DoFn):
                 yield key, self.value_fn(row)
 
 
-def match_previous(previous, new_keys, key_fn, value_fn, label: str):
-    """``(key, value_fn(row))`` for every earlier row whose ``key_fn`` keys the new run shares."""
+def match_previous(files: list[str], columns: list[str], new_keys, key_fn, value_fn, label: str):
+    """``(key, value_fn(row))`` for every row of the earlier index ``files`` whose ``key_fn`` keys
+    the new run shares.
+
+    Each dedup step reads the index files itself, only the ``columns`` it needs, so the read is
+    fused with the match: rows stream from Parquet past the new run's keys and only matches are
+    kept. (One read shared by the three steps would be a collection with three consumers in
+    different stages, which Beam's local runner holds whole in memory: the whole earlier index.)"""
     distinct = new_keys | f"{label}Distinct" >> beam.Distinct()
-    return (previous
+    return (beam.pvalue.PBegin(new_keys.pipeline)
+            | f"{label}Read" >> ReadPrevious(files, ["id", *columns])
             | f"{label}Match" >> beam.ParDo(MatchKeysFn(key_fn, value_fn), beam.pvalue.AsIter(distinct))
             # a stage boundary: Beam's local runner cannot fuse a side-input consumer into the
             # Flatten that also takes the side input's own upstream

@@ -11,7 +11,10 @@ and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when
 With ``--dedup-against``, the earlier corpora's band keys that the new documents share come in
 from their indexes (:mod:`.index`) and their documents join the buckets as nodes that sort first,
 so a cluster holding one is rooted there: every new member is dropped as
-``near_duplicate_previous`` with ``previous_id`` naming it. Those earlier texts are never re-read,
+``near_duplicate_previous`` with ``previous_id`` naming it. The index holds every document that
+reached the earlier run's MinHash dedup, dropped members too, each under its cluster's survivor
+(``previous_id`` names that survivor, which a later step of that run may have dropped: as in one
+run, a near copy of a document the score filter drops is dropped here too). Those earlier texts are never re-read,
 so a pair of a new and an earlier document is checked on the MinHash estimate of their Jaccard
 similarity (the share of equal signature values) instead of the exact one.
 """
@@ -26,14 +29,13 @@ from apache_beam.metrics import Metrics
 
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.decisions import PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep
-from transforms.dedup.index import PREVIOUS, is_previous, match_previous, previous_node
+from transforms.dedup.index import CLUSTER_COLUMN, PREVIOUS, is_previous, match_previous, previous_node
 from transforms.dedup.lsh import band_keys, optimal_bands_rows, star_edges
 from transforms.dedup.minhash import MinHasher, batch_hashes, permutations, unique_hashes
 from transforms.dedup.verify import VerifyPairs, candidate_pairs
 
 NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
-CLUSTER_COLUMN = "minhash_cluster_id"
 HASHES = "hashes"
 SIGNATURES = "signatures"
 # name -> (num_perm, bands, rows, verify_jaccard)
@@ -108,9 +110,19 @@ def estimated_edges(element, threshold: float) -> Iterator[tuple[str, str]]:
     if signature is None:
         return
     mine = np.frombuffer(signature, dtype="<u4")
-    for node, theirs in dict(grouped["pairs"]).items():  # a pair found in several bands: once
-        if float(np.mean(mine == np.frombuffer(theirs, dtype="<u4"))) >= threshold:
+    linked = set()
+    # a pair found in several bands comes once per band; one node is every member of an earlier
+    # cluster (its survivor's id), each with its own signature: an edge when any one is close
+    for node, theirs in set(grouped["pairs"]):
+        if node not in linked and float(np.mean(mine == np.frombuffer(theirs, dtype="<u4"))) >= threshold:
+            linked.add(node)
             yield doc_id, node
+
+
+def previous_member(row: dict) -> tuple[str, bytes]:
+    """An earlier index row -> ``(node, signature)``: the node is its cluster's survivor, so a new
+    document close to any member of an earlier cluster joins that cluster (as in one run)."""
+    return previous_node(row.get("cluster_id") or row["id"]), row["signature"]
 
 
 def component_decisions(element) -> Iterable[tuple[str, Decision]]:
@@ -171,7 +183,7 @@ class MinHashDedup(beam.PTransform):
         self.previous = None
 
     def with_previous(self, previous) -> "MinHashDedup":
-        """Also cluster with earlier corpora's documents from their index rows (a PCollection)."""
+        """Also cluster with earlier corpora's documents from their index (its files)."""
         self.previous, self.columns = previous, {**self.columns, PREVIOUS_COLUMN: pa.string()}
         return self
 
@@ -186,9 +198,10 @@ class MinHashDedup(beam.PTransform):
                                                HASHES, SIGNATURES, main="keys"))
         band_members = keys.keys
         if with_previous:
-            earlier = match_previous(self.previous, keys.keys | "NewBands" >> beam.Keys(),
+            earlier = match_previous(self.previous, ["band_keys", "signature", "cluster_id"],
+                                     keys.keys | "NewBands" >> beam.Keys(),
                                      lambda r: r["band_keys"] or [],
-                                     lambda r: (previous_node(r["id"]), r["signature"]), "PreviousBands")
+                                     previous_member, "PreviousBands")
             band_members = (keys.keys, earlier) | "WithPrevious" >> beam.Flatten()
         buckets = band_members | "Buckets" >> beam.GroupByKey()
         edges = buckets | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard)

@@ -45,14 +45,14 @@ class UrlDedup(beam.PTransform):
     previous = None
 
     def with_previous(self, previous) -> "UrlDedup":
-        """Also drop URLs found in earlier corpora's index rows (a PCollection)."""
+        """Also drop URLs found in earlier corpora's index (its files)."""
         self.previous, self.columns = previous, {PREVIOUS_COLUMN: pa.string()}
         return self
 
     def expand(self, docs):
         keys = docs | "UrlKeys" >> beam.FlatMap(url_key)
         if self.previous is not None:
-            earlier = match_previous(self.previous, keys | "NewUrls" >> beam.Keys(),
+            earlier = match_previous(self.previous, ["url_hash"], keys | "NewUrls" >> beam.Keys(),
                                      lambda r: [r["url_hash"]] if r["url_hash"] else [],
                                      lambda r: (None, r["id"]), "PreviousUrls")
             keys = (keys, earlier) | "WithPrevious" >> beam.Flatten()
