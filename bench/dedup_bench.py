@@ -322,7 +322,7 @@ def bench_rounds(sizes):
             t = time.perf_counter()
             p = beam.Pipeline(runner="FnApiRunner")
             (p | beam.io.ReadFromText(edges_path) | beam.Map(lambda line: tuple(line.split()))
-             | ConnectedComponents(30, namespace="bench") | beam.MapTuple(lambda node, root: root)
+             | ConnectedComponents(30, namespace="bench", method="star") | beam.MapTuple(lambda node, root: root)
              | beam.Distinct() | beam.io.WriteToText(os.path.join(tmp, "roots")))
             result = p.run()
             result.wait_until_finish()

@@ -1,4 +1,5 @@
-"""Connected components in Beam on built graphs: chains, stars, long paths, isolated nodes."""
+"""Connected components in Beam on built graphs: chains, stars, long paths, isolated nodes; the
+large-star/small-star rounds and the local runner's union-find give the same components."""
 import random
 
 import apache_beam as beam
@@ -25,9 +26,9 @@ def _expected(edges):
     return sorted((n, find(n)) for n in parent if find(n) != n)
 
 
-def _run(edges, max_rounds):
+def _run(edges, max_rounds, method="star"):
     p = beam_test_pipeline()
-    out = p | beam.Create(edges) | ConnectedComponents(max_rounds, namespace="cc")
+    out = p | beam.Create(edges) | ConnectedComponents(max_rounds, namespace="cc", method=method)
     assert_that(out, equal_to(_expected(edges)))
     result = p.run()
     result.wait_until_finish()
@@ -62,6 +63,37 @@ def test_too_few_rounds_fail_clearly():
     path = [f"n{i:03d}" for i in range(200)]
     random.Random(5).shuffle(path)
     p = beam_test_pipeline()
-    _ = p | beam.Create(list(zip(path[:-1], path[1:]))) | ConnectedComponents(1)
+    _ = p | beam.Create(list(zip(path[:-1], path[1:]))) | ConnectedComponents(1, method="star")
     with pytest.raises(Exception, match="not converged after 1 rounds"):
         p.run().wait_until_finish()
+
+
+def _graph():
+    rng = random.Random(11)
+    path = [f"n{i:04d}" for i in range(600)]
+    rng.shuffle(path)
+    edges = list(zip(path[:-1], path[1:]))
+    edges += [("s00", f"s{i:02d}") for i in range(1, 30)] + [(f"t{i:02d}", "t99") for i in range(10)]
+    edges += [("p1", "p2"), ("p2", "p1"), ("q", "q")]
+    rng.shuffle(edges)
+    return edges
+
+
+def test_union_find_gives_the_rounds_components():
+    # _run asserts the components; union-find counts no rounds
+    assert _run(_graph(), max_rounds=12, method="union_find") == 0
+
+
+def test_auto_uses_union_find_on_the_local_runner():
+    # one round is far too few for the shuffled 600-node path: only union-find can finish
+    assert _run(_graph(), max_rounds=1, method="auto") == 0
+    p = beam_test_pipeline()
+    _ = p | beam.Create([("a", "b")]) | ConnectedComponents(method="auto")
+    groupings = [t for t in p.to_runner_api().components.transforms.values()
+                 if t.spec.urn == "beam:transform:group_by_key:v1"]
+    assert len(groupings) == 1
+
+
+def test_unknown_method_refused():
+    with pytest.raises(ValueError, match="method must be one of"):
+        ConnectedComponents(method="rounds")
