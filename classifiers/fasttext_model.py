@@ -141,11 +141,11 @@ def train_vectors(texts: Sequence[str], out: str, *, tokenizer: str = "chars", d
     return out
 
 
-def read_manifest(path: str) -> list[tuple[str, str]]:
-    """``(model file, tokenizer)`` per member of an ensemble manifest, or ``[(path, "chars")]``
+def read_manifest(path: str, tokenizer: str = "chars") -> list[tuple[str, str]]:
+    """``(model file, tokenizer)`` per member of an ensemble manifest, or ``[(path, tokenizer)]``
     for a plain model file."""
     if not path.endswith(".json"):
-        return [(path, "chars")]
+        return [(path, tokenizer)]
     if not os.path.isfile(path):
         raise ModelFileError(f"fastText ensemble manifest not found: {path}")
     try:
@@ -188,16 +188,20 @@ def _load_model(path: str):
 
 class FastTextClassifier(Classifier):
     """Probability of ``__label__1`` from a fastText model trained by :func:`train_fasttext`,
-    or the mean over the members of an ensemble manifest (``.json``, see the module docstring)."""
+    or the mean over the members of an ensemble manifest (``.json``, see the module docstring).
+    ``tokenizer`` is that of a plain model file (a manifest names its members' own)."""
 
     kind = "fasttext"
 
-    def __init__(self, path: str, max_chars: int = 100_000):
+    def __init__(self, path: str, max_chars: int = 100_000, tokenizer: str = "chars"):
         super().__init__(path, max_chars)
+        _tokenizer(tokenizer)  # an unknown name fails here, before any worker loads
+        self.tokenizer = tokenizer
         self._members = None
 
     def load(self) -> "FastTextClassifier":
-        self._members = [(_load_model(file), TOKENIZERS[tok]) for file, tok in read_manifest(self.path)]
+        self._members = [(_load_model(file), TOKENIZERS[tok])
+                         for file, tok in read_manifest(self.path, self.tokenizer)]
         return self
 
     def _predict(self, texts: list[str]) -> np.ndarray:

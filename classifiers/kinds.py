@@ -1,7 +1,8 @@
 """The one registry of classifier kinds: which exist, how each loads, how its files are checked.
 
-``fasttext`` (a model file or an ensemble manifest), ``bert`` (a Hugging Face folder) and
-``lexicon`` (word lists). The Beam score step, the classifiers CLI and the bench go through here;
+``fasttext`` (a model file or an ensemble manifest), ``bert`` (a Hugging Face folder),
+``lexicon`` (word lists), ``hashed_lr`` (a hashed character n-gram LR, ``.npz``) and
+``ensemble`` (a manifest whose members mix fastText and hashed_lr). The Beam score step, the classifiers CLI and the bench go through here;
 :mod:`classifiers.base` holds only the interface (no import of its subclasses, so no cycle). Each
 kind's module is imported when that kind is used: torch loads only for ``bert``.
 """
@@ -11,7 +12,7 @@ import os
 
 from classifiers.base import Classifier
 
-KINDS = ("fasttext", "bert", "lexicon")
+KINDS = ("fasttext", "bert", "lexicon", "hashed_lr", "ensemble")
 
 
 def check_kind(kind: str, where: str = "classifier") -> None:
@@ -29,6 +30,14 @@ def classifier_class(kind: str) -> type[Classifier]:
         from classifiers.bert_model import BertClassifier
 
         return BertClassifier
+    if kind == "hashed_lr":
+        from classifiers.hashed_lr import HashedLRClassifier
+
+        return HashedLRClassifier
+    if kind == "ensemble":
+        from classifiers.ensemble import EnsembleClassifier
+
+        return EnsembleClassifier
     from classifiers.lexicon import LexiconClassifier
 
     return LexiconClassifier
@@ -51,6 +60,14 @@ def check_files(kind: str, path: str) -> None:
         from classifiers.bert_model import check_bert_dir
 
         check_bert_dir(path)
+    elif kind == "hashed_lr":
+        from classifiers.hashed_lr import read_model
+
+        read_model(path)
+    elif kind == "ensemble":
+        from classifiers.ensemble import check_ensemble
+
+        check_ensemble(path)
     else:
         from classifiers.lexicon import read_lexicon
 
@@ -58,5 +75,12 @@ def check_files(kind: str, path: str) -> None:
 
 
 def guess_kind(path: str) -> str:
-    """``bert`` for a Hugging Face model folder, ``fasttext`` for a file."""
-    return "bert" if os.path.isdir(path) else "fasttext"
+    """``bert`` for a Hugging Face model folder, ``hashed_lr`` for a ``.npz``, ``ensemble`` for a
+    manifest with a member that is not fastText, ``fasttext`` for any other file."""
+    if os.path.isdir(path):
+        return "bert"
+    if path.endswith(".npz"):
+        return "hashed_lr"
+    from classifiers.ensemble import is_mixed
+
+    return "ensemble" if path.endswith(".json") and is_mixed(path) else "fasttext"
