@@ -15,9 +15,12 @@ before/after of that change:
 - mozilla_readability: bag-of-tokens against the text of ``expected.html``.
 
 Scores are micro-averaged over pages (sums of matches over sums of lengths). Pages an extractor
-returns nothing for count with zero recall.
+returns nothing for count with zero recall. ``--variant LABEL:key=value,...`` adds the default
+trafilatura with those ``extract`` settings changed (e.g. ``--variant fast:fast=true``), to check
+a speed change against the default before making it one; ``--trafilatura-only`` leaves out
+resiliparse and the layout-tables-kept row.
 
-    .venv/bin/python bench/extract_quality.py [--data ../shared/data/html] [--limit N]
+    .venv/bin/python bench/extract_quality.py [--data ../shared/data/html] [--limit N] [--variant ...]
 """
 from __future__ import annotations
 
@@ -89,17 +92,39 @@ def score(kind: str, text: str, gold) -> tuple[int, int, int]:
     return bag_overlap(text.split(), gold)
 
 
+def _variant(spec: str, settings: dict) -> tuple[str, dict]:
+    """``LABEL:key=value,...`` -> (label, {key: value}); keys must be extract settings."""
+    import yaml
+
+    label, _, assignments = spec.partition(":")
+    changes = {}
+    for item in filter(None, assignments.split(",")):
+        key, _, value = item.partition("=")
+        if key not in settings:
+            raise SystemExit(f"--variant {spec}: {key!r} is not one of {sorted(settings)}")
+        changes[key] = yaml.safe_load(value)
+    return label, changes
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/html"))
     ap.add_argument("--limit", type=int, default=None, help="pages per set (default: all)")
+    ap.add_argument("--variant", action="append", default=[], metavar="LABEL:KEY=VALUE,...",
+                    help="the default trafilatura with these extract settings (YAML values); repeatable")
+    ap.add_argument("--trafilatura-only", action="store_true",
+                    help="no resiliparse or layout-tables-kept rows")
     args = ap.parse_args(argv)
     settings = {k: v for k, v in load_defaults()["extract"].items()
                 if k in ("favor_precision", "include_comments", "include_tables", "deduplicate", "fast",
                          "unwrap_layout_tables")}
-    extractors = {"trafilatura": TrafilaturaExtractor(**settings),
-                  "trafilatura, layout tables kept": TrafilaturaExtractor(**{**settings, "unwrap_layout_tables": False}),
-                  "resiliparse": ResiliparseExtractor()}
+    extractors = {"trafilatura": TrafilaturaExtractor(**settings)}
+    if not args.trafilatura_only:
+        extractors["trafilatura, layout tables kept"] = TrafilaturaExtractor(**{**settings, "unwrap_layout_tables": False})
+        extractors["resiliparse"] = ResiliparseExtractor()
+    for variant in args.variant:
+        label, changes = _variant(variant, settings)
+        extractors[f"trafilatura, {label}"] = TrafilaturaExtractor(**{**settings, **changes})
     totals: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
     for kind, payload, gold in cases(Path(args.data), args.limit):
         html = decode_html(payload)[0]

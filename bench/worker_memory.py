@@ -1,0 +1,162 @@
+"""Where a curate worker's memory and per-document CPU go (issue 19).
+
+Memory: a fresh Python process meets what a worker of the default chain meets, in order (Beam
+and its runner, pyarrow, our modules, the step objects of ``pipelines/defaults.yaml``, each
+step's ``setup()``: trafilatura, UT1 lists, lid.176, jieba's dictionary, GSM8K n-grams, the
+scorers), then runs the per-file steps over one WARC shard. After each stage it prints the
+process's RSS, the growth, and whether torch has been imported; the last row is the peak (VmHWM).
+
+CPU: the same process times each per-file step's ``process`` with ``time.process_time`` over the
+shard (read = the reader's own time), and the inline scorers over the documents kept.
+
+    .venv/bin/python bench/worker_memory.py --shard /tmp/peerbench/data/shards/part-00000.warc.gz
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _status(field: str) -> float:
+    """``VmRSS`` / ``VmHWM`` of this process, MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def child(shard: str, limit: int) -> None:
+    """Runs in a fresh interpreter; one JSON line per stage on stdout."""
+    rows = []
+
+    def stage(name: str) -> None:
+        rows.append({"stage": name, "rss": _status("VmRSS"), "torch": "torch" in sys.modules})
+
+    stage("interpreter")
+    import apache_beam  # noqa: F401
+    from apache_beam.runners.portability import fn_api_runner  # noqa: F401
+    from apache_beam.runners.worker import sdk_worker  # noqa: F401
+    stage("apache_beam + FnApiRunner + SDK worker")
+    import pyarrow.parquet  # noqa: F401
+    stage("pyarrow.parquet")
+    from pipelines import curate  # noqa: F401
+    from transforms import work_files  # noqa: F401
+    stage("pipelines.curate, transforms.work_files")
+    from pipelines.config import load_config
+    from pipelines.steps import build_steps
+
+    config = load_config()
+    steps = build_steps(config)
+    stage("step objects of the default config (build_steps)")
+    per_file, inline_score = [], None
+    for name, transform in steps:
+        step = getattr(transform, "step", None)
+        if name == "score":
+            from transforms.score import ScoreStep
+
+            inline_score = ScoreStep([s for s in transform.specs if s.kind != "bert"])
+            inline_score.setup()
+            stage("setup: score (fastText scorers, lexicon)")
+        elif step is not None:
+            step.setup()
+            if name == "heuristics":  # jieba loads its dictionary on the first Chinese text
+                step.process(_zh_probe())
+            stage(f"setup: {name}" + (" (+ jieba dictionary)" if name == "heuristics" else ""))
+            if name in ("url_filter", "extract", "langid", "heuristics"):
+                per_file.append(step)
+
+    from transforms.read import read_file
+    from transforms.step import Drop
+
+    cpu: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    kept = []
+    with open(shard, "rb") as f:
+        t = time.process_time()
+        for verdict in read_file(f, shard, config["read"]["max_record_bytes"]):
+            now = time.process_time()
+            cpu["read"] += now - t
+            if isinstance(verdict, Drop):
+                t = time.process_time()
+                continue
+            counts["read"] += 1
+            doc = verdict
+            for step in per_file:
+                t0 = time.process_time()
+                out = step.process(doc)
+                cpu[step.name] += time.process_time() - t0
+                if isinstance(out, Drop):
+                    break
+                counts[step.name] += 1
+                doc = out
+            else:
+                kept.append(doc)
+            if limit and counts["read"] >= limit:
+                break
+            t = time.process_time()
+    stage(f"per-file steps over {counts['read']} documents")
+    if inline_score is not None:
+        t0 = time.process_time()
+        for i in range(0, len(kept), 64):
+            inline_score.process_batch(kept[i:i + 64])
+        cpu["score (inline)"] = time.process_time() - t0
+        counts["score (inline)"] = len(kept)
+    rows.append({"stage": "peak (VmHWM)", "rss": _status("VmHWM"), "torch": "torch" in sys.modules})
+    print(json.dumps({"rows": rows, "cpu": cpu, "docs": counts["read"], "counts": counts}))
+
+
+def _zh_probe():
+    from transforms.document import Document
+
+    return Document(id="probe", text="这是一个用于加载结巴分词词典的中文句子。" * 20, lang="zh", lang_score=1.0)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shard", default="/tmp/peerbench/data/shards/part-00000.warc.gz")
+    ap.add_argument("--limit", type=int, default=0, help="stop after this many documents read (0 = all)")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.shard, args.limit)
+        return 0
+    out = subprocess.run([sys.executable, __file__, "--child", "--shard", args.shard, "--limit", str(args.limit)],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    print(f"Worker memory by stage ({Path(args.shard).name}):\n")
+    print("| stage | RSS MB | added MB | torch imported |")
+    print("|---|---:|---:|---|")
+    before = 0.0
+    for row in result["rows"]:
+        added = "" if row["stage"].startswith("peak") else f"{row['rss'] - before:+.0f}"
+        print(f"| {row['stage']} | {row['rss']:.0f} | {added} | {'yes' if row['torch'] else 'no'} |")
+        if not row["stage"].startswith("peak"):
+            before = row["rss"]
+    cpu, counts = result["cpu"], result["counts"]
+    total = sum(cpu.values())
+    print(f"\nCPU by step ({result['docs']} documents read; ms per document reaching the step):\n")
+    print("| step | docs in | CPU s | ms/doc | share |")
+    print("|---|---:|---:|---:|---:|")
+    reach = {"read": result["docs"]}
+    prev = "read"
+    for name in cpu:
+        if name != "read":
+            reach[name] = counts[prev] if name != "score (inline)" else counts[name]
+            prev = name
+    for name, seconds in cpu.items():
+        n = reach.get(name) or 1
+        print(f"| {name} | {reach.get(name, 0)} | {seconds:.2f} | {1000 * seconds / n:.2f} | {seconds / total:.0%} |")
+    print(f"| total | | {total:.2f} | {1000 * total / max(result['docs'], 1):.2f} per doc read | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
