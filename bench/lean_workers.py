@@ -1,0 +1,204 @@
+"""Issue 19's measurement in one session: start-up before/after, the peer kit, and the 10x input.
+
+Three parts, in this order (``--only`` picks some):
+
+- ``startup``: the default ``skypile curate`` on a one-page WARC (the kit's first response) with 1
+  and 2 worker processes: wall, CPU seconds and peak RSS of the whole process tree. With
+  ``--before REV`` the same runs are made on that commit too (exported with ``git archive`` into a
+  temporary folder, run with this venv), and both get a breakdown of the launcher's phases (importing
+  Beam, importing curate, config and run.json, laying out the chain, ``Pipeline.run``, report and
+  commit; CPU s in one process).
+- ``kit``: one ``run_all.py`` call of the peer kit (``--kit`` root): datatrove end to end with 1
+  and 2 tasks, and ours (default chain; resiliparse) with 1 and 2 workers on the kit's 4 shards.
+- ``10x``: the kit's shards repeated ``--copies`` times as new records (``bench/make_10x.py``, 40
+  files by default), then one ``run_all.py`` call with that folder as ``PEERBENCH_ROOT``: datatrove
+  with 2 tasks, ours (default; resiliparse) with 2 workers.
+
+Each ``run_all.py`` call writes its own ``results/<time>/`` (results.jsonl, summary.md, logs);
+this script then prints one table per input with ratios against datatrove at the same worker count
+and, for the 10x input, docs/s per worker.
+
+Usage (from the project root, on an idle machine):
+  .venv/bin/python bench/lean_workers.py [--before 02785cf] [--only startup,kit,10x] [--copies 10]
+      [--kit /tmp/peerbench] [--root10x /tmp/peerbench10x]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_10x import header, members  # noqa: E402
+from measure import ROOT, measure  # noqa: E402
+
+PEERBENCH = os.path.join(os.path.dirname(ROOT), "shared", "peerbench")
+PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
+TWO_WORKERS = "--direct_num_workers 2 --direct_running_mode multi_processing"
+RESILIPARSE = os.path.join(ROOT, "bench", "resiliparse.yaml")
+CURATE = ".venv/bin/skypile curate --input '{shards}/*.warc.gz' --output {out} --progress-every 0"
+
+# In-process phases of one curate run (the launcher's own work; worker processes not included).
+PHASES = r'''
+import sys, time
+marks = []
+def mark(label):
+    marks.append((label, time.process_time()))
+import apache_beam as beam
+mark("import apache_beam")
+import pipelines.curate as c
+mark("import pipelines.curate")
+build, run = c.build_pipeline, beam.Pipeline.run
+def build_(*a, **k):
+    mark("config, inputs, run.json")
+    r = build(*a, **k); mark("lay out the chain"); return r
+def run_(self, *a, **k):
+    r = run(self, *a, **k); mark("Pipeline.run"); return r
+c.build_pipeline, beam.Pipeline.run = build_, run_
+c.run(sys.argv[1:])
+mark("report, commit")
+print(__import__("json").dumps(marks))
+'''
+
+
+def one_page_warc(kit: str, path: str) -> None:
+    """The kit's first shard up to and including its first response record."""
+    shard = sorted(os.listdir(os.path.join(kit, "data", "shards")))[0]
+    with open(path, "wb") as out:
+        for record in members(os.path.join(kit, "data", "shards", shard)):
+            out.write(gzip.compress(record, mtime=0))
+            if header(record).get("WARC-Type") == "response":
+                return
+
+
+def startup(kit: str, before: str, scratch: str) -> list[dict]:
+    warc = os.path.join(scratch, "one-page.warc.gz")
+    one_page_warc(kit, warc)
+    trees = [("now", ROOT)]
+    if before:
+        tree = os.path.join(scratch, "before")
+        os.makedirs(tree)
+        archive = subprocess.run(["git", "-C", ROOT, "archive", before], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        trees.insert(0, (f"before ({before})", tree))
+    rows = []
+    for label, tree in trees:
+        for workers in (1, 2):
+            out = os.path.join(scratch, f"out-{len(rows)}")
+            args = f"--input {warc} --output {out} --progress-every 0" + (f" {TWO_WORKERS}" if workers == 2 else "")
+            # cwd = the tree: the launcher and Beam's worker processes import the tree's packages first
+            got = measure(["bash", "-c", f"cd {tree} && exec {PYTHON} -m pipelines.cli curate {args}"])
+            rows.append({"tree": label, "workers": workers, "wall_s": round(got["wall_s"], 1),
+                         "cpu_s": round(got["cpu_s"], 1), "peak_rss_mb": round(got["peak_rss_mb"])})
+            print(json.dumps(rows[-1]), flush=True)
+        out = os.path.join(scratch, f"phases-{len(rows)}")
+        proc = subprocess.run([PYTHON, "-c", PHASES, "--input", warc, "--output", out, "--progress-every", "0"],
+                              cwd=tree, capture_output=True, text=True, check=True)
+        marks = json.loads(proc.stdout.strip().splitlines()[-1])
+        cpus = [0.0] + [cpu for _, cpu in marks]
+        rows.append({"tree": label, "phases": [(name, round(cpu - cpus[i], 2)) for i, (name, cpu) in enumerate(marks)]})
+    return rows
+
+
+def run_all(root: str, tasks: str, ours: list[str], log: str) -> str:
+    """One run_all.py call with ``root`` as PEERBENCH_ROOT; returns its results folder."""
+    cmd = [sys.executable, os.path.join(PEERBENCH, "run_all.py"), "--only", "e2e,ours", "--e2e-tasks", tasks,
+           "--no-lid"]
+    for command in ours:
+        cmd += ["--ours", command]
+    print("$ PEERBENCH_ROOT=%s %s" % (root, " ".join(cmd)), flush=True)
+    with open(log, "a") as f:
+        proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PEERBENCH_ROOT": root}, stdout=subprocess.PIPE,
+                              stderr=f, text=True)
+    print(proc.stdout, flush=True)
+    results = [line.split("results: ", 1)[1] for line in proc.stdout.splitlines() if line.startswith("results: ")]
+    if proc.returncode or not results:
+        raise SystemExit(f"run_all.py failed ({proc.returncode}); see {log}")
+    return results[-1].strip()
+
+
+def ours_commands(workers: list[int]) -> list[str]:
+    out = []
+    for extra in ("", f" --config {RESILIPARSE}"):
+        for w in workers:
+            out.append(CURATE + extra + (f" {TWO_WORKERS}" if w == 2 else ""))
+    return out
+
+
+def table(results_dir: str) -> str:
+    with open(os.path.join(results_dir, "results.jsonl")) as f:
+        rows = [json.loads(line) for line in f]
+    peers = {r["tasks"]: r for r in rows if r.get("bench") == "e2e" and r.get("docs_per_s")}
+    lines = ["| run | workers | docs | seconds | docs/s | docs/s per worker | docs out | CPU s | peak RSS MB "
+             "(largest process) | tree RSS MB | docs/s vs datatrove (same workers) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if r.get("bench") == "e2e":
+            name, workers = "datatrove e2e", r["tasks"]
+        elif r.get("bench") == "ours":
+            cmd = r.get("command", "")
+            workers = 2 if "--direct_num_workers 2" in cmd else 1
+            name = "skypile curate, " + ("resiliparse" if "resiliparse" in cmd else "defaults")
+        else:
+            continue
+        if not r.get("docs_per_s"):
+            lines.append(f"| {name} | {workers} | FAILED (rc {r.get('rc')}) |")
+            continue
+        peer = peers.get(workers)
+        ratio = f"{r['docs_per_s'] / peer['docs_per_s']:.2f}x" if peer else "-"
+        lines.append(f"| {name} | {workers} | {r.get('docs_in') or r.get('docs')} | {r['seconds']} | {r['docs_per_s']} | "
+                     f"{r['docs_per_s'] / workers:.1f} | {r.get('docs_out', '-')} | {r['cpu_s']} | {r['peak_rss_mb']} | "
+                     f"{r['tree_rss_mb']} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", default="startup,kit,10x")
+    ap.add_argument("--before", default="", help="a commit to measure start-up on as well (git archive)")
+    ap.add_argument("--kit", default=os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench"))
+    ap.add_argument("--root10x", default=os.path.join(tempfile.gettempdir(), "peerbench10x"))
+    ap.add_argument("--copies", type=int, default=10)
+    ap.add_argument("--log", default=os.path.join(tempfile.gettempdir(), "lean_workers.log"))
+    args = ap.parse_args(argv)
+    only = set(args.only.split(","))
+    t0 = time.monotonic()
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
+    report = []
+    if "startup" in only:
+        scratch = tempfile.mkdtemp(prefix="lean-startup-")
+        rows = startup(args.kit, args.before, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        report += ["## Start-up (one-page WARC, default chain)", "",
+                   "| tree | workers | wall s | CPU s (tree) | peak RSS MB (tree) |", "|---|---:|---:|---:|---:|"]
+        report += [f"| {r['tree']} | {r['workers']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} |"
+                   for r in rows if "workers" in r]
+        for r in rows:
+            if "phases" in r:
+                report += ["", f"launcher phases, {r['tree']}, 1 worker (CPU s): "
+                           + ", ".join(f"{name} {cpu}" for name, cpu in r["phases"])]
+        report.append("")
+    if "kit" in only:
+        results = run_all(args.kit, "1,2", ours_commands([1, 2]), args.log)
+        report += [f"## Peer kit ({results})", "", table(results), ""]
+    if "10x" in only:
+        shards = os.path.join(args.root10x, "data", "shards")
+        kit_files = len(os.listdir(os.path.join(args.kit, "data", "shards")))
+        if not os.path.isdir(shards) or len(os.listdir(shards)) != kit_files * args.copies:
+            subprocess.run([PYTHON, os.path.join(ROOT, "bench", "make_10x.py"), "--kit", args.kit, "--root",
+                            args.root10x, "--copies", str(args.copies)], check=True)
+        results = run_all(args.root10x, "2", ours_commands([2]), args.log)
+        report += [f"## {args.copies}x input ({results})", "", table(results), ""]
+    report.append(f"whole session: {time.monotonic() - t0:.0f} s; load average at end {os.getloadavg()[0]:.2f}")
+    print("\n".join(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
