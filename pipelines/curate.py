@@ -197,8 +197,8 @@ def run(argv: list[str]) -> dict[str, Any]:
     try:
         config = load_config(args.config, args.disable)
         if config.get("score", {}).get("enabled"):
-            # Imported only when used: it pulls in Beam's RunInference, and with it torch
-            # (seconds of start-up that a run without model scoring need not pay).
+            # Imported only when used (the classifier kinds). torch comes in only with a BERT
+            # scorer, through transforms/score_bert.py (Beam's RunInference imports it).
             from transforms.score_models import apply_score_options
 
             config = apply_score_options(config, options)
