@@ -3,10 +3,13 @@
 ``DIR/index/index-SSSSS-of-NNNNN.parquet`` holds one row per document that took part in a dedup
 step's decision, not only per kept document: its id, the hash of its normalised URL and of its
 normalised text (the keys of URL and exact dedup), and, when MinHash dedup ran, its LSH band keys,
-MinHash signature and cluster (``cluster_id``: the survivor's id when it has near copies), with
-``dropped`` naming the step and reason that later removed it (null: it is in the corpus).
-``DIR/index/settings.json`` records the settings the keys depend on. About 1 KB a document on
-disk at the default 128 permutations: a later run with ``--dedup-against DIR`` never re-reads or
+MinHash signature, shingle hashes (with the Jaccard check on: a new document and an earlier one are
+checked on their exact Jaccard similarity, as two documents of one run are, not on the MinHash
+estimate, whose error grows with the number of earlier copies a new one is compared with) and
+cluster (``cluster_id``: the survivor's id when it has near copies), with ``dropped`` naming the
+step and reason that later removed it (null: it is in the corpus). ``DIR/index/settings.json``
+records the settings the keys depend on. About 1 KB a document on disk plus 4 bytes a distinct
+shingle (a few KB for a web page): a later run with ``--dedup-against DIR`` never re-reads or
 re-hashes the earlier texts.
 
 Why every document that reached dedup, not only the kept ones: curating A then B with
@@ -45,7 +48,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedup.exact import text_hash
 from transforms.dedup.lsh import band_keys
-from transforms.dedup.minhash import MinHasher, batch_hashes
+from transforms.dedup.minhash import MinHasher, batch_hashes, unique_hashes
 from transforms.io import shard_of
 from transforms.urls import normalize_url
 
@@ -65,6 +68,8 @@ SCHEMA = pa.schema([
     pa.field("text_hash", pa.binary(16)),
     pa.field("band_keys", pa.list_(pa.binary())),
     pa.field("signature", pa.binary()),
+    # sorted distinct shingle hashes (little-endian uint32) when the Jaccard check is on
+    pa.field("shingles", pa.binary()),
     pa.field("cluster_id", pa.string()),
     pa.field("dropped", pa.string()),
 ])
@@ -160,6 +165,7 @@ class IndexRowsFn(beam.DoFn):
         wanted = [index_keys(self.order, step) for _, step, _ in entries]
         keys: list[list[bytes] | None] = [None] * len(entries)
         sigs: list[bytes | None] = [None] * len(entries)
+        shingles: list[bytes | None] = [None] * len(entries)
         hashed = [i for i, w in enumerate(wanted) if w[2]]
         if self.hasher is not None and hashed:
             m = self.minhash
@@ -169,14 +175,18 @@ class IndexRowsFn(beam.DoFn):
             keep = np.flatnonzero(np.diff(offsets))  # documents without shingles have no keys
             if len(keep):
                 signatures = self.hasher.flat(hashes, offsets)[keep]
+                uniques = unique_hashes(hashes, offsets) if m["verify_jaccard"] else None
                 for j, doc_keys, sig in zip(keep, band_keys(signatures, m["bands"], m["rows"]), signatures):
                     keys[hashed[j]], sigs[hashed[j]] = doc_keys, sig.astype("<u4").tobytes()
-        for (doc, step, reason), (url, text, near), doc_keys, sig in zip(entries, wanted, keys, sigs):
+                    if uniques is not None:
+                        shingles[hashed[j]] = uniques[j].astype("<u4").tobytes()
+        for (doc, step, reason), (url, text, near), doc_keys, sig, sh in zip(entries, wanted, keys, sigs, shingles):
             if not (url and doc.url) and not text and doc_keys is None:
                 continue  # e.g. dropped by URL dedup: its URL group's survivor has the row
             yield {"id": doc.id, "url_hash": url_hash(doc.url) if url and doc.url else None,
                    "text_hash": text_hash(doc.text) if text else None, "band_keys": doc_keys,
-                   "signature": sig, "cluster_id": doc.extra.get(CLUSTER_COLUMN) if near else None,
+                   "signature": sig, "shingles": sh,
+                   "cluster_id": doc.extra.get(CLUSTER_COLUMN) if near else None,
                    "dropped": f"{step}:{reason}" if step else None}
 
 

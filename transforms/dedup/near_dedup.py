@@ -14,9 +14,11 @@ so a cluster holding one is rooted there: every new member is dropped as
 ``near_duplicate_previous`` with ``previous_id`` naming it. The index holds every document that
 reached the earlier run's MinHash dedup, dropped members too, each under its cluster's survivor
 (``previous_id`` names that survivor, which a later step of that run may have dropped: as in one
-run, a near copy of a document the score filter drops is dropped here too). Those earlier texts are never re-read,
-so a pair of a new and an earlier document is checked on the MinHash estimate of their Jaccard
-similarity (the share of equal signature values) instead of the exact one.
+run, a near copy of a document the score filter drops is dropped here too). Those earlier texts are never re-read:
+with the Jaccard check on, a pair of a new and an earlier document is checked on the exact Jaccard
+similarity of their shingle sets, the earlier one's shingle hashes coming from the index (the
+MinHash estimate, with about 0.035 standard error at 0.8 and 128 permutations, let near-threshold
+pairs through: on the peer kit most of what still differed from one run).
 """
 from __future__ import annotations
 
@@ -31,13 +33,12 @@ from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.decisions import PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep
 from transforms.dedup.index import CLUSTER_COLUMN, PREVIOUS, is_previous, match_previous, previous_node
 from transforms.dedup.lsh import band_keys, optimal_bands_rows, star_edges
-from transforms.dedup.minhash import MinHasher, batch_hashes, permutations, unique_hashes
+from transforms.dedup.minhash import MinHasher, batch_hashes, jaccard, permutations, unique_hashes
 from transforms.dedup.verify import VerifyPairs, candidate_pairs
 
 NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
 HASHES = "hashes"
-SIGNATURES = "signatures"
 # name -> (num_perm, bands, rows, verify_jaccard)
 PRESETS = {"fineweb": (112, 14, 8, False)}
 
@@ -48,10 +49,10 @@ class BandKeysFn(beam.DoFn):
     Documents without shingles (no words) are no one's candidate."""
 
     def __init__(self, num_perm: int, seed: int, bands: int, rows: int, word_ngram: int, char_ngram: int,
-                 with_hashes: bool, scheme: str = "affine32", with_signatures: bool = False):
+                 with_hashes: bool, scheme: str = "affine32"):
         self.num_perm, self.seed, self.bands, self.rows = num_perm, seed, bands, rows
         self.word_ngram, self.char_ngram, self.with_hashes = word_ngram, char_ngram, with_hashes
-        self.scheme, self.with_signatures = scheme, with_signatures
+        self.scheme = scheme
 
     def setup(self):
         self.hasher = MinHasher(self.num_perm, self.seed, self.scheme)
@@ -75,15 +76,12 @@ class BandKeysFn(beam.DoFn):
             if uniques is not None:
                 # bytes, not an ndarray: a primitive for Beam's coder (ndarrays go through pickle)
                 yield beam.pvalue.TaggedOutput(HASHES, (doc_id, uniques[i].astype("<u4").tobytes()))
-        if self.with_signatures:
-            for i, sig in zip(keep, sigs):
-                yield beam.pvalue.TaggedOutput(SIGNATURES, (docs[i].id, sig.astype("<u4").tobytes()))
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
     """``(band key, members)`` -> star edges on the smallest id, or every candidate pair to verify.
     Members are this run's ids and, with ``--dedup-against``, earlier documents as
-    ``(node, signature)``: without the check they join the star (and, sorting first, centre it);
+    ``(node, shingle hashes)``: without the check they join the star (and, sorting first, centre it);
     with it their pairs go through :func:`previous_pairs` instead."""
     _, members = element
     if verify:
@@ -92,7 +90,7 @@ def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
 
 
 def previous_pairs(element) -> Iterator[tuple[str, tuple[str, bytes]]]:
-    """``(band key, members)`` -> ``(new id, (earlier node, earlier signature))`` to check."""
+    """``(band key, members)`` -> ``(new id, (earlier node, earlier shingle hashes))`` to check."""
     _, members = element
     earlier = [m for m in members if not isinstance(m, str)]
     if earlier:
@@ -102,27 +100,28 @@ def previous_pairs(element) -> Iterator[tuple[str, tuple[str, bytes]]]:
                     yield m, tuple(node)
 
 
-def estimated_edges(element, threshold: float) -> Iterator[tuple[str, str]]:
-    """``(new id, {"pairs", "signature"})`` -> an edge to every earlier document whose signature
-    agrees on at least ``threshold`` of its values (the MinHash estimate of Jaccard similarity)."""
+def previous_edges(element, threshold: float) -> Iterator[tuple[str, str]]:
+    """``(new id, {"pairs", "hashes"})`` -> an edge to every earlier document whose shingle set
+    has exact Jaccard similarity at least ``threshold`` with the new one's (both sides' sorted
+    distinct shingle hashes: the new document's from this run, the earlier one's from its index)."""
     doc_id, grouped = element
-    signature = next(iter(grouped["signature"]), None)
-    if signature is None:
+    own = next(iter(grouped["hashes"]), None)
+    if own is None:
         return
-    mine = np.frombuffer(signature, dtype="<u4")
+    mine = np.frombuffer(own, dtype="<u4")
     linked = set()
     # a pair found in several bands comes once per band; one node is every member of an earlier
-    # cluster (its survivor's id), each with its own signature: an edge when any one is close
+    # cluster (its survivor's id), each with its own shingles: an edge when any one is close
     for node, theirs in set(grouped["pairs"]):
-        if node not in linked and float(np.mean(mine == np.frombuffer(theirs, dtype="<u4"))) >= threshold:
+        if node not in linked and jaccard(mine, np.frombuffer(theirs, dtype="<u4")) >= threshold:
             linked.add(node)
             yield doc_id, node
 
 
-def previous_member(row: dict) -> tuple[str, bytes]:
-    """An earlier index row -> ``(node, signature)``: the node is its cluster's survivor, so a new
-    document close to any member of an earlier cluster joins that cluster (as in one run)."""
-    return previous_node(row.get("cluster_id") or row["id"]), row["signature"]
+def previous_member(row: dict) -> tuple[str, bytes | None]:
+    """An earlier index row -> ``(node, shingle hashes)``: the node is its cluster's survivor, so a
+    new document close to any member of an earlier cluster joins that cluster (as in one run)."""
+    return previous_node(row.get("cluster_id") or row["id"]), row.get("shingles")
 
 
 def component_decisions(element) -> Iterable[tuple[str, Decision]]:
@@ -193,12 +192,13 @@ class MinHashDedup(beam.PTransform):
                 | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                 | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
                                                       self.word_ngram, self.char_ngram, self.verify_jaccard,
-                                                      self.scheme, with_previous and self.verify_jaccard)
+                                                      self.scheme)
                                            ).with_output_types(Tuple[bytes, Any]).with_outputs(
-                                               HASHES, SIGNATURES, main="keys"))
+                                               HASHES, main="keys"))
         band_members = keys.keys
         if with_previous:
-            earlier = match_previous(self.previous, ["band_keys", "signature", "cluster_id"],
+            earlier = match_previous(self.previous, ["band_keys", "cluster_id"]
+                                     + (["shingles"] if self.verify_jaccard else []),
                                      keys.keys | "NewBands" >> beam.Keys(),
                                      lambda r: r["band_keys"] or [],
                                      previous_member, "PreviousBands")
@@ -208,11 +208,11 @@ class MinHashDedup(beam.PTransform):
         if self.verify_jaccard:
             edges = edges | "VerifyJaccard" >> VerifyPairs(keys[HASHES], self.threshold, NAME)
             if with_previous:
-                estimated = ({"pairs": buckets | "PreviousPairs" >> beam.FlatMap(previous_pairs),
-                              "signature": keys[SIGNATURES]}
-                             | "JoinSignatures" >> beam.CoGroupByKey()
-                             | "EstimateJaccard" >> beam.FlatMap(estimated_edges, self.threshold))
-                edges = (edges, estimated) | "AllEdges" >> beam.Flatten()
+                checked = ({"pairs": buckets | "PreviousPairs" >> beam.FlatMap(previous_pairs),
+                            "hashes": keys[HASHES]}
+                           | "JoinHashes" >> beam.CoGroupByKey()
+                           | "PreviousJaccard" >> beam.FlatMap(previous_edges, self.threshold))
+                edges = (edges, checked) | "AllEdges" >> beam.Flatten()
         decisions = (edges
                      | "Components" >> ConnectedComponents(self.max_rounds, namespace=NAME)
                      | "ByRoot" >> beam.Map(lambda nr: (nr[1], nr[0]))

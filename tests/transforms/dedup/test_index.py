@@ -77,7 +77,7 @@ def test_rows_for_every_document_that_took_part_in_a_dedup_decision(earlier):
     assert set(rows) == {"a0-root", "a1-member", "b-url-winner", "c-text-copy", "d-low-quality", "e-plain"}
     assert rows["a1-member"]["dropped"] == "minhash_dedup:near_duplicate"
     assert rows["a1-member"]["cluster_id"] == rows["a0-root"]["cluster_id"] == "a0-root"
-    assert rows["a1-member"]["band_keys"] and rows["a1-member"]["signature"]
+    assert rows["a1-member"]["band_keys"] and rows["a1-member"]["signature"] and rows["a1-member"]["shingles"]
     copy = rows["c-text-copy"]  # passed URL dedup only
     assert copy["dropped"] == "exact_dedup:exact_duplicate" and copy["url_hash"]
     assert copy["text_hash"] is None and copy["band_keys"] is None
