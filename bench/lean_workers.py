@@ -131,7 +131,18 @@ def ours_commands(workers: list[int]) -> list[str]:
     return out
 
 
+def docs_out(root: str, method: str):
+    """Documents our run kept: its report.json, left in run_all.py's scratch folder for ours#i."""
+    path = os.path.join(root, "scratch", "ours" + method.split("#")[-1], "out", "report.json")
+    try:
+        with open(path) as f:
+            return json.load(f)["kept"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def table(results_dir: str) -> str:
+    root = os.path.dirname(os.path.dirname(results_dir))
     with open(os.path.join(results_dir, "results.jsonl")) as f:
         rows = [json.loads(line) for line in f]
     peers = {r["tasks"]: r for r in rows if r.get("bench") == "e2e" and r.get("docs_per_s")}
@@ -145,6 +156,7 @@ def table(results_dir: str) -> str:
             cmd = r.get("command", "")
             workers = 2 if "--direct_num_workers 2" in cmd else 1
             name = "skypile curate, " + ("resiliparse" if "resiliparse" in cmd else "defaults")
+            r.setdefault("docs_out", docs_out(root, r["method"]))
         else:
             continue
         if not r.get("docs_per_s"):
