@@ -1,6 +1,6 @@
 """Issue 19's measurement in one session: start-up before/after, the peer kit, and the 10x input.
 
-Three parts, in this order (``--only`` picks some):
+Four parts, in this order (``--only`` picks some):
 
 - ``startup``: the default ``skypile curate`` on a one-page WARC (the kit's first response) with 1
   and 2 worker processes: wall, CPU seconds and peak RSS of the whole process tree. With
@@ -8,6 +8,8 @@ Three parts, in this order (``--only`` picks some):
   temporary folder, run with this venv), and both get a breakdown of the launcher's phases (importing
   Beam, importing curate, config and run.json, laying out the chain, ``Pipeline.run``, report and
   commit; CPU s in one process).
+- ``processes``: the default chain with 2 workers on the kit's shards, CPU seconds and peak RSS of
+  each process (the launcher, where Beam's runner holds every shuffle, and each worker).
 - ``kit``: one ``run_all.py`` call of the peer kit (``--kit`` root): datatrove end to end with 1
   and 2 tasks, and ours (default chain; resiliparse) with 1 and 2 workers on the kit's 4 shards.
 - ``10x``: the kit's shards repeated ``--copies`` times as new records (``bench/make_10x.py``, 40
@@ -19,7 +21,7 @@ this script then prints one table per input with ratios against datatrove at the
 and, for the 10x input, docs/s per worker.
 
 Usage (from the project root, on an idle machine):
-  .venv/bin/python bench/lean_workers.py [--before 02785cf] [--only startup,kit,10x] [--copies 10]
+  .venv/bin/python bench/lean_workers.py [--before 02785cf] [--only startup,processes,kit,10x] [--copies 10]
       [--kit /tmp/peerbench] [--root10x /tmp/peerbench10x]
 """
 from __future__ import annotations
@@ -36,7 +38,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_10x import header, members  # noqa: E402
-from measure import ROOT, measure  # noqa: E402
+from measure import ROOT, measure, tree_sample  # noqa: E402
 
 PEERBENCH = os.path.join(os.path.dirname(ROOT), "shared", "peerbench")
 PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
@@ -106,6 +108,34 @@ def startup(kit: str, before: str, scratch: str) -> list[dict]:
     return rows
 
 
+def per_process(kit: str, scratch: str) -> list[dict]:
+    """The default chain with 2 workers on the kit's shards: CPU s and peak RSS of each process (the
+    launcher, which runs Beam's runner and holds every shuffle, and each SDK worker)."""
+    out = os.path.join(scratch, "per-process")
+    cmd = [PYTHON, "-m", "pipelines.cli", "curate", "--input", os.path.join(kit, "data", "shards", "*.warc.gz"),
+           "--output", out, "--progress-every", "0", *TWO_WORKERS.split()]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: dict[int, list] = {}
+    while proc.poll() is None:
+        for pid, (rss, cpu) in tree_sample(proc.pid).items():
+            if pid not in seen:
+                try:
+                    with open(f"/proc/{pid}/cmdline") as f:
+                        role = "worker" if "sdk_worker_main" in f.read() else "launcher"
+                except OSError:
+                    role = "?"
+                seen[pid] = [role, 0, 0.0]
+            seen[pid][1], seen[pid][2] = max(seen[pid][1], rss), max(seen[pid][2], cpu)
+        time.sleep(0.2)
+    wall = time.monotonic() - t0
+    rows = [{"process": role, "cpu_s": round(cpu, 1), "peak_rss_mb": round(rss / 2**20)}
+            for pid, (role, rss, cpu) in sorted(seen.items()) if cpu > 0.05]
+    rows.append({"process": "all (wall %.1f s, rc %d)" % (wall, proc.returncode),
+                 "cpu_s": round(sum(r["cpu_s"] for r in rows), 1), "peak_rss_mb": None})
+    return rows
+
+
 def run_all(root: str, tasks: str, ours: list[str], log: str) -> str:
     """One run_all.py call with ``root`` as PEERBENCH_ROOT; returns its results folder."""
     cmd = [sys.executable, os.path.join(PEERBENCH, "run_all.py"), "--only", "e2e,ours", "--e2e-tasks", tasks,
@@ -172,7 +202,7 @@ def table(results_dir: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", default="startup,kit,10x")
+    ap.add_argument("--only", default="startup,processes,kit,10x")
     ap.add_argument("--before", default="", help="a commit to measure start-up on as well (git archive)")
     ap.add_argument("--kit", default=os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench"))
     ap.add_argument("--root10x", default=os.path.join(tempfile.gettempdir(), "peerbench10x"))
@@ -196,6 +226,12 @@ def main(argv=None) -> int:
                 report += ["", f"launcher phases, {r['tree']}, 1 worker (CPU s): "
                            + ", ".join(f"{name} {cpu}" for name, cpu in r["phases"])]
         report.append("")
+    if "processes" in only:
+        scratch = tempfile.mkdtemp(prefix="lean-processes-")
+        rows = per_process(args.kit, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        report += ["## Default chain, 2 workers, on the kit: each process", "", "| process | CPU s | peak RSS MB |",
+                   "|---|---:|---:|"] + [f"| {r['process']} | {r['cpu_s']} | {r['peak_rss_mb'] or '-'} |" for r in rows] + [""]
     if "kit" in only:
         results = run_all(args.kit, "1,2", ours_commands([1, 2]), args.log)
         report += [f"## Peer kit ({results})", "", table(results), ""]

@@ -214,7 +214,7 @@ class ProcessFiles(beam.PTransform):
 
     def expand(self, pbegin):
         outs = (pbegin
-                | "Paths" >> beam.Create(self.pairs)
+                | "Paths" >> beam.Create(self.pairs, reshuffle=False)  # SpreadFiles reshuffles
                 | "SpreadFiles" >> beam.Reshuffle()
                 | "ProcessFiles" >> beam.ParDo(self.fn)
                 | "SpreadWork" >> beam.Reshuffle()
