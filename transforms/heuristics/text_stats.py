@@ -199,6 +199,10 @@ class TextStats:
                 starts_group[0] = True
                 np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
                 bounds = np.flatnonzero(starts_group)
+                if len(bounds) == len(order):
+                    # No n-gram repeats, so no longer one does (its first n words would): every
+                    # remaining fraction stays 0.
+                    break
                 if n in top_ns:
                     counts = np.diff(bounds, append=len(ordered))
                     best = int(counts.max())
