@@ -63,6 +63,8 @@ def new_id(old: bytes, copy: int) -> bytes:
 
 
 def with_copy(url: str, copy: int) -> str:
+    if url.startswith("<") and url.endswith(">"):  # WARC 1.0 as wget writes it
+        return f"<{with_copy(url[1:-1], copy)}>"
     base, hash_, fragment = url.partition("#")
     return f"{base}{'&' if '?' in base else '?'}skypile_copy={copy}{hash_}{fragment}"
 
