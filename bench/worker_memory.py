@@ -9,7 +9,14 @@ process's RSS, the growth, and whether torch has been imported; the last row is 
 CPU: the same process times each per-file step's ``process`` with ``time.process_time`` over the
 shard (read = the reader's own time), and the inline scorers over the documents kept.
 
+``--run TREE ...``: the real thing, per process: ``skypile curate`` with the default config, 2
+workers (``multi_processing``), on ``--inputs``, started from each source tree in turn (this
+checkout, or e.g. ``git archive <commit>`` unpacked; the venv is this one), with each process's
+peak RSS and the tree's CPU sampled from ``/proc``.
+
     .venv/bin/python bench/worker_memory.py --shard /tmp/peerbench/data/shards/part-00000.warc.gz
+    .venv/bin/python bench/worker_memory.py --run /tmp/before . \
+        --inputs '/tmp/peerbench/data/shards/part-0000[01].warc.gz'
 """
 from __future__ import annotations
 
@@ -119,12 +126,55 @@ def _zh_probe():
     return Document(id="probe", text="这是一个用于加载结巴分词词典的中文句子。" * 20, lang="zh", lang_score=1.0)
 
 
+def run_trees(trees: list[str], inputs: str, workers: int, scratch: str) -> None:
+    """One default ``curate`` per source tree; per-process peaks and tree CPU from /proc."""
+    import resource
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from measure import tree_sample
+
+    print("| tree | CPU s (tree) | peak MB (tree) | peak MB per process (launcher first) | docs out |")
+    print("|---|---:|---:|---|---:|")
+    for i, tree in enumerate(trees):
+        out = Path(scratch) / f"run{i}"
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, "-m", "pipelines.cli", "curate", "--input", inputs, "--output", str(out),
+               "--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = subprocess.Popen(cmd, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peaks: dict[int, int] = {}
+        cpu: dict[int, float] = {}
+        tree_peak = 0
+        while proc.poll() is None:
+            sample = tree_sample(proc.pid)
+            tree_peak = max(tree_peak, sum(rss for rss, _ in sample.values()))
+            for pid, (rss, seconds) in sample.items():
+                peaks[pid] = max(peaks.get(pid, 0), rss)
+                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
+            time.sleep(0.2)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            raise SystemExit(f"{tree}: curate failed ({proc.returncode})")
+        reaped = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        kept = json.loads((out / "report.json").read_text())["kept"]
+        big = [f"{peaks[p] / 2**20:.0f}" for p in sorted(peaks) if peaks[p] > 50 * 2**20]  # the Python processes, not small helpers
+        print(f"| {tree} | {max(reaped, sum(cpu.values())):.1f} | {tree_peak / 2**20:,.0f} | {', '.join(big)} | {kept} |")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shard", default="/tmp/peerbench/data/shards/part-00000.warc.gz")
     ap.add_argument("--limit", type=int, default=0, help="stop after this many documents read (0 = all)")
+    ap.add_argument("--run", nargs="+", metavar="TREE", help="source trees to run a real 2-worker curate from")
+    ap.add_argument("--inputs", default="/tmp/peerbench/data/shards/part-0000[01].warc.gz")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--scratch", default="/tmp/worker_memory")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.run:
+        run_trees([str(Path(t).resolve()) for t in args.run], args.inputs, args.workers, args.scratch)
+        return 0
     if args.child:
         child(args.shard, args.limit)
         return 0
