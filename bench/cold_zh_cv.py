@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--members", default=",".join([*FASTTEXT, *LR]))
     ap.add_argument("--json", help="also write the rows here")
+    ap.add_argument("--scores", help="also write every member's scores here (.npz), for other ensembles")
     args = ap.parse_args()
     d = os.path.join(SHARED, "labels/cold_zh_offensive")
     train, dev, test = (load_labelled(os.path.join(d, f"{s}.csv"), ["1"], ["0"], "TEXT") for s in ("train", "dev", "test"))
@@ -88,6 +89,9 @@ def main() -> None:
                                              [[pool_x[i] for i in ho]], tmp)
             (s_test_all[name],) = fit_score(name, pool_x, pool_y.tolist(), [test.texts], tmp)
             print(f"# {name}: {time.process_time() - t0:.0f} CPU s (this process)", flush=True)
+    if args.scores:
+        np.savez(args.scores, **{f"{part}.{k}": v for part, d in (("dev", s_dev), ("test", s_test), ("oof", oof),
+                                                                   ("test_all", s_test_all)) for k, v in d.items()})
     print("| model | train: dev-picked threshold | test F1 | train+dev: CV-best F1 @ threshold | test F1 | test AUC |\n"
           "|---|---:|---:|---:|---:|---:|")
     combos = [(n,) for n in names] + [c for r in (2, 3, 4) for c in itertools.combinations(names, r)]

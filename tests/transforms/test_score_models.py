@@ -73,3 +73,22 @@ def test_remote_bert_folder_is_checked_and_copied(tiny_bert, tmp_path):
     (incomplete / "config.json").write_text("{}")
     with pytest.raises(ModelFileError, match="no weights file"):
         validate_model("bert", PREFIX + str(incomplete))
+
+
+def test_default_cold_scorer_loads_and_ranks_real_cold_test_rows(shared_data):
+    # The shipped toxicity_zh pair through the score step's own entry in defaults.yaml: checked,
+    # loaded, and toxic COLD test comments above safe ones, at the threshold score_filter uses.
+    from classifiers.data import load_labelled
+    from classifiers.default_models import cap
+    from classifiers.metrics import binary_metrics, roc_auc
+    from pipelines.config import load_config
+
+    config = load_config()
+    (entry,) = [e for e in config["score"]["scorers"] if e["name"] == "cold"]
+    spec = ScorerSpec.from_config(entry)
+    spec.validate()
+    test = cap(load_labelled(str(shared_data / "labels/cold_zh_offensive/test.csv"), ["1"], ["0"], "TEXT"), 300)
+    scores = spec.load().predict(test.texts)
+    y = np.asarray(test.labels, dtype=bool)
+    assert roc_auc(test.labels, scores) > 0.8 and scores[y].mean() > scores[~y].mean() + 0.2
+    assert binary_metrics(test.labels, scores, config["score_filter"]["max_toxicity"]["cold"])["f1"] > 0.7
