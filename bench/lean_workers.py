@@ -46,6 +46,15 @@ TWO_WORKERS = "--direct_num_workers 2 --direct_running_mode multi_processing"
 RESILIPARSE = os.path.join(ROOT, "bench", "resiliparse.yaml")
 CURATE = ".venv/bin/skypile curate --input '{shards}/*.warc.gz' --output {out} --progress-every 0"
 
+# Beam alone: the same runner and worker flags, a 2-element pipeline with one grouping stage.
+BEAM_ONLY = r'''
+import sys
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+with beam.Pipeline(options=PipelineOptions(["--runner", "FnApiRunner", *sys.argv[1:]])) as p:
+    _ = p | beam.Create([1, 2]) | beam.Reshuffle() | beam.Map(lambda x: x)
+'''
+
 # In-process phases of one curate run (the launcher's own work; worker processes not included).
 PHASES = r'''
 import sys, time
@@ -90,6 +99,12 @@ def startup(kit: str, before: str, scratch: str) -> list[dict]:
         subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
         trees.insert(0, (f"before ({before})", tree))
     rows = []
+    for workers in (1, 2):
+        got = measure([PYTHON, "-c", BEAM_ONLY, *(TWO_WORKERS.split() if workers == 2 else [])])
+        rows.append({"tree": "Beam alone (Create -> Reshuffle -> Map)", "workers": workers,
+                     "wall_s": round(got["wall_s"], 1), "cpu_s": round(got["cpu_s"], 1),
+                     "peak_rss_mb": round(got["peak_rss_mb"])})
+        print(json.dumps(rows[-1]), flush=True)
     for label, tree in trees:
         for workers in (1, 2):
             out = os.path.join(scratch, f"out-{len(rows)}")
