@@ -100,3 +100,31 @@ def test_extract_step_counts_every_verdict(shared_data):
     result.wait_until_finish()
     counters = step_counters(result, "extract")
     assert counters == {"dropped:extract_too_short": 1}
+
+
+@pytest.mark.parametrize("settings", [{}, {"fast": True, "favor_precision": False, "include_tables": False}])
+def test_trafilatura_options_built_once_give_trafilaturas_own_keyword_results(shared_data, settings):
+    """The extractor builds trafilatura's options once; the texts are those of bare_extraction
+    called with the same settings as keywords (options rebuilt per page), on real pages."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    from transforms.charset import decode_html
+    from transforms.extract import TrafilaturaExtractor
+    from transforms.layout_tables import unwrap_layout_tables
+
+    extractor = TrafilaturaExtractor(**settings)
+    keywords = {"favor_precision": True, "include_comments": False, "include_tables": True, "deduplicate": False,
+                "fast": False, **settings}
+    config = trafilatura.settings.use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    texts = 0
+    for _, payload, _ in _aeb(shared_data, 6):
+        html = decode_html(payload)[0]
+        tree = load_html(html)
+        unwrap_layout_tables(tree)
+        expected = trafilatura.bare_extraction(tree, with_metadata=False, config=config, **keywords)
+        got = extractor(html)
+        assert got == (expected.text if expected is not None else None)
+        texts += bool(got)
+    assert texts == 6
