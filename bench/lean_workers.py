@@ -1,6 +1,6 @@
 """Issue 19's measurement in one session: start-up before/after, the peer kit, and the 10x input.
 
-Four parts, in this order (``--only`` picks some):
+Five parts, in this order (``--only`` picks some; the default leaves out ``processes``):
 
 - ``startup``: the default ``skypile curate`` on a one-page WARC (the kit's first response) with 1
   and 2 worker processes: wall, CPU seconds and peak RSS of the whole process tree. With
@@ -12,6 +12,8 @@ Four parts, in this order (``--only`` picks some):
   each process (the launcher, where Beam's runner holds every shuffle, and each worker).
 - ``kit``: one ``run_all.py`` call of the peer kit (``--kit`` root): datatrove end to end with 1
   and 2 tasks, and ours (default chain; resiliparse) with 1 and 2 workers on the kit's 4 shards.
+- ``scaling``: the default chain with 1 and 2 workers on 8 files of the 10x input (copies 0 and 1
+  of each kit shard, 4,800 responses): speed-up of the second worker.
 - ``10x``: the kit's shards repeated ``--copies`` times as new records (``bench/make_10x.py``, 40
   files by default), then one ``run_all.py`` call with that folder as ``PEERBENCH_ROOT``: datatrove
   with 2 tasks, ours (default; resiliparse) with 2 workers.
@@ -21,7 +23,7 @@ this script then prints one table per input with ratios against datatrove at the
 and, for the 10x input, docs/s per worker.
 
 Usage (from the project root, on an idle machine):
-  .venv/bin/python bench/lean_workers.py [--before 02785cf] [--only startup,processes,kit,10x] [--copies 10]
+  .venv/bin/python bench/lean_workers.py [--before 02785cf] [--only startup,processes,kit,scaling,10x] [--copies 10]
       [--kit /tmp/peerbench] [--root10x /tmp/peerbench10x]
 """
 from __future__ import annotations
@@ -151,6 +153,24 @@ def per_process(kit: str, scratch: str) -> list[dict]:
     return rows
 
 
+def scaling(root10x: str, scratch: str) -> list[dict]:
+    """The default chain with 1 and 2 workers on 8 files of the repeated input (copies 0 and 1 of each
+    kit shard: 4,800 responses): wall, CPU s and peak RSS of the tree, speed-up of 2 over 1."""
+    files = os.path.join(root10x, "data", "shards", "part-*-c0[01].warc.gz")
+    rows = []
+    for workers in (1, 2):
+        out = os.path.join(scratch, f"scaling-{workers}")
+        cmd = [PYTHON, "-m", "pipelines.cli", "curate", "--input", files, "--output", out, "--progress-every", "0"]
+        got = measure(cmd + (TWO_WORKERS.split() if workers == 2 else []))
+        with open(os.path.join(out, "report.json")) as f:
+            report = json.load(f)
+        rows.append({"workers": workers, "docs": report["funnel"][0]["kept"], "docs_out": report["kept"],
+                     "wall_s": round(got["wall_s"], 1), "cpu_s": round(got["cpu_s"], 1),
+                     "peak_rss_mb": round(got["peak_rss_mb"])})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def run_all(root: str, tasks: str, ours: list[str], log: str) -> str:
     """One run_all.py call with ``root`` as PEERBENCH_ROOT; returns its results folder."""
     cmd = [sys.executable, os.path.join(PEERBENCH, "run_all.py"), "--only", "e2e,ours", "--e2e-tasks", tasks,
@@ -217,7 +237,7 @@ def table(results_dir: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", default="startup,processes,kit,10x")
+    ap.add_argument("--only", default="startup,kit,scaling,10x")
     ap.add_argument("--before", default="", help="a commit to measure start-up on as well (git archive)")
     ap.add_argument("--kit", default=os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench"))
     ap.add_argument("--root10x", default=os.path.join(tempfile.gettempdir(), "peerbench10x"))
@@ -228,6 +248,12 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     report = []
+    if only & {"scaling", "10x"}:
+        shards = os.path.join(args.root10x, "data", "shards")
+        kit_files = len(os.listdir(os.path.join(args.kit, "data", "shards")))
+        if not os.path.isdir(shards) or len(os.listdir(shards)) != kit_files * args.copies:
+            subprocess.run([PYTHON, os.path.join(ROOT, "bench", "make_10x.py"), "--kit", args.kit, "--root",
+                            args.root10x, "--copies", str(args.copies)], check=True)
     if "startup" in only:
         scratch = tempfile.mkdtemp(prefix="lean-startup-")
         rows = startup(args.kit, args.before, scratch)
@@ -250,12 +276,17 @@ def main(argv=None) -> int:
     if "kit" in only:
         results = run_all(args.kit, "1,2", ours_commands([1, 2]), args.log)
         report += [f"## Peer kit ({results})", "", table(results), ""]
+    if "scaling" in only:
+        scratch = tempfile.mkdtemp(prefix="lean-scaling-")
+        rows = scaling(args.root10x, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        one = rows[0]["wall_s"]
+        report += [f"## Scaling: default chain on 8 files of the {args.copies}x input", "",
+                   "| workers | docs | docs out | wall s | docs/s | speed-up vs 1 worker | CPU s (tree) | peak RSS MB (tree) |",
+                   "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        report += [f"| {r['workers']} | {r['docs']} | {r['docs_out']} | {r['wall_s']} | {r['docs'] / r['wall_s']:.1f} | "
+                   f"{one / r['wall_s']:.2f}x | {r['cpu_s']} | {r['peak_rss_mb']} |" for r in rows] + [""]
     if "10x" in only:
-        shards = os.path.join(args.root10x, "data", "shards")
-        kit_files = len(os.listdir(os.path.join(args.kit, "data", "shards")))
-        if not os.path.isdir(shards) or len(os.listdir(shards)) != kit_files * args.copies:
-            subprocess.run([PYTHON, os.path.join(ROOT, "bench", "make_10x.py"), "--kit", args.kit, "--root",
-                            args.root10x, "--copies", str(args.copies)], check=True)
         results = run_all(args.root10x, "2", ours_commands([2]), args.log)
         report += [f"## {args.copies}x input ({results})", "", table(results), ""]
     report.append(f"whole session: {time.monotonic() - t0:.0f} s; load average at end {os.getloadavg()[0]:.2f}")
