@@ -96,12 +96,18 @@ def minhash_settings(config: dict[str, Any]) -> dict[str, Any] | None:
     m = MinHashDedup(**cfg)
     return {"num_perm": m.num_perm, "seed": m.seed, "scheme": m.scheme, "bands": m.bands, "rows": m.rows,
             "word_ngram": m.word_ngram, "char_ngram": m.char_ngram, "threshold": m.threshold,
-            "verify_jaccard": m.verify_jaccard}
+            "verify_jaccard": m.verify_jaccard, "numba": m.numba}
 
 
 def index_settings(config: dict[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "url": "sha1-16 of transforms.urls.normalize_url",
-            "text": "sha1-16 of transforms.dedup.exact.normalize_text", "minhash": minhash_settings(config)}
+            "text": "sha1-16 of transforms.dedup.exact.normalize_text",
+            "minhash": _key_settings(minhash_settings(config))}
+
+
+def _key_settings(minhash: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The MinHash settings the keys depend on (Numba or NumPy give the same bits)."""
+    return None if minhash is None else {k: v for k, v in minhash.items() if k != "numba"}
 
 
 def write_settings(output: str, config: dict[str, Any]) -> None:
@@ -159,7 +165,7 @@ class IndexRowsFn(beam.DoFn):
 
     def setup(self):
         m = self.minhash
-        self.hasher = MinHasher(m["num_perm"], m["seed"], m["scheme"]) if m else None
+        self.hasher = MinHasher(m["num_perm"], m["seed"], m["scheme"], m.get("numba", False)) if m else None
 
     def process(self, entries):
         wanted = [index_keys(self.order, step) for _, step, _ in entries]
@@ -171,7 +177,7 @@ class IndexRowsFn(beam.DoFn):
             m = self.minhash
             docs = [entries[i][0] for i in hashed]
             hashes, offsets = batch_hashes([d.text for d in docs], [d.lang for d in docs],
-                                           m["word_ngram"], m["char_ngram"])
+                                           m["word_ngram"], m["char_ngram"], m.get("numba", False))
             keep = np.flatnonzero(np.diff(offsets))  # documents without shingles have no keys
             if len(keep):
                 signatures = self.hasher.flat(hashes, offsets)[keep]

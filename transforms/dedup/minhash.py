@@ -114,8 +114,8 @@ class MinHasher:
     datasketch stores them; all the maximum (datasketch's empty value) for a document with no
     shingles."""
 
-    def __init__(self, num_perm: int = 128, seed: int = 1, scheme: str = "affine32"):
-        self.num_perm, self.seed, self.scheme = num_perm, seed, scheme
+    def __init__(self, num_perm: int = 128, seed: int = 1, scheme: str = "affine32", use_numba: bool = True):
+        self.num_perm, self.seed, self.scheme, self.use_numba = num_perm, seed, scheme, use_numba
         self.a, self.b = permutations(num_perm, seed, scheme)
         self.dtype = np.uint32 if scheme == "affine32" else np.uint64
 
@@ -129,8 +129,8 @@ class MinHasher:
 
     def flat(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Signatures of documents whose hashes are ``hashes[offsets[d]:offsets[d+1]]``: the fused
-        Numba kernel when Numba is installed, else NumPy (the same values)."""
-        kernel = _kernels()
+        Numba kernel when Numba is installed and ``use_numba``, else NumPy (the same values)."""
+        kernel = _kernels() if self.use_numba else None
         if kernel is None:
             return self.flat_numpy(hashes, offsets)
         out = np.full((len(offsets) - 1, self.num_perm), MAX_HASH, dtype=self.dtype)

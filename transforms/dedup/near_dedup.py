@@ -49,19 +49,19 @@ class BandKeysFn(beam.DoFn):
     Documents without shingles (no words) are no one's candidate."""
 
     def __init__(self, num_perm: int, seed: int, bands: int, rows: int, word_ngram: int, char_ngram: int,
-                 with_hashes: bool, scheme: str = "affine32"):
+                 with_hashes: bool, scheme: str = "affine32", numba: bool = False):
         self.num_perm, self.seed, self.bands, self.rows = num_perm, seed, bands, rows
         self.word_ngram, self.char_ngram, self.with_hashes = word_ngram, char_ngram, with_hashes
-        self.scheme = scheme
+        self.scheme, self.numba = scheme, numba
 
     def setup(self):
-        self.hasher = MinHasher(self.num_perm, self.seed, self.scheme)
+        self.hasher = MinHasher(self.num_perm, self.seed, self.scheme, self.numba)
         self.no_shingles = Metrics.counter(NAME, "docs_without_shingles")
 
     def process(self, docs):
         # each shingle hashed once, for both the signature and the Jaccard check's hash set
         hashes, offsets = batch_hashes([d.text for d in docs], [d.lang for d in docs], self.word_ngram,
-                                       self.char_ngram)
+                                       self.char_ngram, self.numba)
         keep = np.flatnonzero(np.diff(offsets))
         if len(keep) < len(docs):
             self.no_shingles.inc(len(docs) - len(keep))
@@ -162,7 +162,7 @@ class MinHashDedup(beam.PTransform):
     def __init__(self, num_perm: int = 128, seed: int = 1, threshold: float = 0.8, bands: int = 0,
                  rows: int = 0, false_negative_weight: float = 0.98, word_ngram: int = 5, char_ngram: int = 5,
                  verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256,
-                 scheme: str = "affine32", preset: str | None = None):
+                 scheme: str = "affine32", preset: str | None = None, numba: bool = False):
         super().__init__()
         if preset:
             if preset not in PRESETS:
@@ -178,7 +178,7 @@ class MinHashDedup(beam.PTransform):
         self.threshold, self.verify_jaccard = threshold, verify_jaccard
         self.word_ngram, self.char_ngram = word_ngram, char_ngram
         self.max_rounds, self.batch_size = max_rounds, batch_size
-        self.scheme = scheme
+        self.scheme, self.numba = scheme, numba
         self.previous = None
 
     def with_previous(self, previous) -> "MinHashDedup":
@@ -192,7 +192,7 @@ class MinHashDedup(beam.PTransform):
                 | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                 | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
                                                       self.word_ngram, self.char_ngram, self.verify_jaccard,
-                                                      self.scheme)
+                                                      self.scheme, self.numba)
                                            ).with_output_types(Tuple[bytes, Any]).with_outputs(
                                                HASHES, main="keys"))
         band_members = keys.keys

@@ -149,3 +149,32 @@ def test_bucket_edges():
     # a big bucket is read twice (smallest id, then edges); a one-shot iterator is copied first
     assert sorted(candidate_pairs(iter(big[::-1]), max_all_pairs=50)) == [("d000", b) for b in big[1:]]
     assert sorted(star_edges(iter(["c", "a", "b"]))) == [("b", "a"), ("c", "a")]
+
+
+# The MinHash step's `numba` switch: off, a worker never imports Numba (about 110 MB of RSS); on,
+# it does; the band keys are the same bits either way.
+_BAND_KEYS = r'''
+import json, sys
+from transforms.dedup.near_dedup import BandKeysFn
+from transforms.document import Document
+texts = json.loads(sys.stdin.read())
+fn = BandKeysFn(128, 1, 17, 7, 5, 5, False, "affine32", numba=sys.argv[1] == "on")
+fn.setup()
+keys = [[k.hex(), i] for k, i in fn.process([Document(id=str(n), text=t) for n, t in enumerate(texts)])]
+print(json.dumps({"numba_imported": "numba" in sys.modules, "keys": keys}))
+'''
+
+
+def test_minhash_numba_switch_changes_imports_not_keys(shared_data):
+    import json
+    import subprocess
+    import sys
+
+    docs = texts(shared_data, EN, 4) + texts(shared_data, ZH, 4)
+    runs = {}
+    for mode in ("off", "on"):
+        out = subprocess.run([sys.executable, "-c", _BAND_KEYS, mode], input=json.dumps(docs), text=True,
+                             capture_output=True, check=True).stdout
+        runs[mode] = json.loads(out)
+    assert runs["off"]["numba_imported"] is False and runs["on"]["numba_imported"] is True
+    assert runs["off"]["keys"] == runs["on"]["keys"] and len(runs["off"]["keys"]) == 17 * len(docs)
