@@ -20,33 +20,34 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     return 1.0 - (1.0 - similarity ** rows) ** bands
 
 
-def _false_positive_area(threshold: float, bands: int, rows: int) -> float:
-    from scipy.integrate import quad  # here: scipy costs each worker process about 36 MB and 0.4 s
+def _areas(threshold: float, num_perm: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(bands, rows, false-positive area, false-negative area)`` for every ``bands * rows <=
+    num_perm``. The integrand ``1 - (1 - s^r)^b`` is a polynomial of degree ``b * r <= num_perm``,
+    so Gauss-Legendre with ``num_perm // 2 + 1`` nodes integrates it exactly (datasketch uses
+    scipy's ``quad``; the same areas to about 1e-15 without importing scipy.integrate: 0.01 CPU s
+    for 128 permutations)."""
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bands = np.array([b for b, _ in pairs], dtype=np.float64)[:, None]
+    rows = np.array([r for _, r in pairs], dtype=np.float64)[:, None]
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
 
-    return quad(lambda s: candidate_probability(s, bands, rows), 0.0, threshold)[0]
+    def integral(lo: float, hi: float) -> np.ndarray:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2
+        return (1.0 - (1.0 - s[None, :] ** rows) ** bands) @ weights * (hi - lo) / 2
 
-
-def _false_negative_area(threshold: float, bands: int, rows: int) -> float:
-    from scipy.integrate import quad
-
-    return quad(lambda s: 1.0 - candidate_probability(s, bands, rows), threshold, 1.0)[0]
+    return bands[:, 0], rows[:, 0], integral(0.0, threshold), (1.0 - threshold) - integral(threshold, 1.0)
 
 
 @functools.lru_cache(maxsize=64)
 def optimal_bands_rows(threshold: float, num_perm: int, false_positive_weight: float = 0.5,
                        false_negative_weight: float = 0.5) -> tuple[int, int]:
     """``(bands, rows)`` with ``bands * rows <= num_perm`` minimising the weighted error, scanned in
-    datasketch's order so ties resolve the same way."""
+    datasketch's order so ties resolve the same way (the first minimum)."""
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    best, best_error = (0, 0), float("inf")
-    for bands in range(1, num_perm + 1):
-        for rows in range(1, num_perm // bands + 1):
-            error = (_false_positive_area(threshold, bands, rows) * false_positive_weight
-                     + _false_negative_area(threshold, bands, rows) * false_negative_weight)
-            if error < best_error:
-                best, best_error = (bands, rows), error
-    return best
+    bands, rows, fp, fn = _areas(threshold, num_perm)
+    best = int(np.argmin(fp * false_positive_weight + fn * false_negative_weight))
+    return int(bands[best]), int(rows[best])
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> list[list[bytes]]:

@@ -123,8 +123,13 @@ def test_signature_similarity_tracks_jaccard(shared_data):
 
 
 def test_optimal_bands_rows_matches_datasketch():
-    for threshold, num_perm in [(0.8, 128), (0.5, 112), (0.9, 64)]:
-        assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+    # exact Gauss-Legendre areas against datasketch's scipy quad, over thresholds, sizes and weights
+    for threshold in (0.5, 0.6, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9, 0.95):
+        for num_perm in (64, 112, 128, 256):
+            for fp in (0.5, 1.0 - 0.98, 0.1):
+                assert optimal_bands_rows(threshold, num_perm, fp, 1.0 - fp) == \
+                    _optimal_param(threshold, num_perm, fp, 1.0 - fp), (threshold, num_perm, fp)
+    assert optimal_bands_rows(0.8, 128, 1.0 - 0.98, 0.98) == (17, 7)  # the defaults.yaml comment
     bands, rows = optimal_bands_rows(0.8, 128, 0.1, 0.9)
     assert candidate_probability(0.8, bands, rows) > candidate_probability(0.8, 9, 13)
     with pytest.raises(ValueError):
