@@ -135,9 +135,11 @@ def build_pipeline(p: beam.Pipeline, inputs: list[tuple[str, str]], output: str,
     if progress:
         progress.tap_kept(docs)
     dropped = (global_rejected or [p | "NoGlobalDrops" >> beam.Create([])]) | "GlobalDrops" >> beam.Flatten()
+    # the MinHash step's signatures and shingle hashes, so the index does not hash the texts again
+    sketches = next((t.sketches for _, t in global_steps if getattr(t, "sketches", None)), None)
     ({"kept": docs, "rejected": dropped}
      | "WriteIndex" >> WriteIndex(output, minhash_settings(config), config["output"]["num_shards"],
-                                  [name for name, _ in global_steps]))
+                                  [name for name, _ in global_steps], sketches=sketches))
     docs | "WriteShards" >> WriteShards(output, output_languages(config), columns,
                                         num_shards=config["output"]["num_shards"],
                                         row_group_rows=config["output"]["row_group_rows"])

@@ -156,9 +156,26 @@ def index_keys(order: list[str], dropped_step: str | None) -> tuple[bool, bool, 
     return URL_STEP in passed, EXACT_STEP in passed, MINHASH_STEP in passed or dropped_step == MINHASH_STEP
 
 
+def light_row(entry, order: list[str]) -> tuple[dict[str, Any], bool]:
+    """``(row, wants MinHash keys)`` for a ``(document, dropped step, dropped reason)``: the row
+    without its MinHash fields."""
+    doc, step, reason = entry
+    url, text, near = index_keys(order, step)
+    return ({"id": doc.id, "url_hash": url_hash(doc.url) if url and doc.url else None,
+             "text_hash": text_hash(doc.text) if text else None, "band_keys": None, "signature": None,
+             "shingles": None, "cluster_id": doc.extra.get(CLUSTER_COLUMN) if near else None,
+             "dropped": f"{step}:{reason}" if step else None}, near)
+
+
+def _with_keys(row: dict[str, Any]) -> bool:
+    """False for a row with no key (e.g. dropped by URL dedup: its URL group's survivor has the row)."""
+    return row["url_hash"] is not None or row["text_hash"] is not None or row["band_keys"] is not None
+
+
 class IndexRowsFn(beam.DoFn):
     """A batch of ``(document, dropped step, dropped reason)`` -> their index rows (none for a
-    document that recorded no key)."""
+    document that recorded no key), hashing the texts for their MinHash fields (WriteIndex without
+    the MinHash step's sketches)."""
 
     def __init__(self, minhash: dict[str, Any] | None, order: list[str]):
         self.minhash, self.order = minhash, list(order)
@@ -168,11 +185,8 @@ class IndexRowsFn(beam.DoFn):
         self.hasher = MinHasher(m["num_perm"], m["seed"], m["scheme"], m.get("numba", False)) if m else None
 
     def process(self, entries):
-        wanted = [index_keys(self.order, step) for _, step, _ in entries]
-        keys: list[list[bytes] | None] = [None] * len(entries)
-        sigs: list[bytes | None] = [None] * len(entries)
-        shingles: list[bytes | None] = [None] * len(entries)
-        hashed = [i for i, w in enumerate(wanted) if w[2]]
+        rows = [light_row(e, self.order) for e in entries]
+        hashed = [i for i, (_, near) in enumerate(rows) if near]
         if self.hasher is not None and hashed:
             m = self.minhash
             docs = [entries[i][0] for i in hashed]
@@ -183,17 +197,33 @@ class IndexRowsFn(beam.DoFn):
                 signatures = self.hasher.flat(hashes, offsets)[keep]
                 uniques = unique_hashes(hashes, offsets) if m["verify_jaccard"] else None
                 for j, doc_keys, sig in zip(keep, band_keys(signatures, m["bands"], m["rows"]), signatures):
-                    keys[hashed[j]], sigs[hashed[j]] = doc_keys, sig.astype("<u4").tobytes()
+                    row = rows[hashed[j]][0]
+                    row["band_keys"], row["signature"] = doc_keys, sig.astype("<u4").tobytes()
                     if uniques is not None:
-                        shingles[hashed[j]] = uniques[j].astype("<u4").tobytes()
-        for (doc, step, reason), (url, text, near), doc_keys, sig, sh in zip(entries, wanted, keys, sigs, shingles):
-            if not (url and doc.url) and not text and doc_keys is None:
-                continue  # e.g. dropped by URL dedup: its URL group's survivor has the row
-            yield {"id": doc.id, "url_hash": url_hash(doc.url) if url and doc.url else None,
-                   "text_hash": text_hash(doc.text) if text else None, "band_keys": doc_keys,
-                   "signature": sig, "shingles": sh,
-                   "cluster_id": doc.extra.get(CLUSTER_COLUMN) if near else None,
-                   "dropped": f"{step}:{reason}" if step else None}
+                        row["shingles"] = uniques[j].astype("<u4").tobytes()
+        for row, _ in rows:
+            if _with_keys(row):
+                yield row
+
+
+class JoinSketchesFn(beam.DoFn):
+    """``(id, {"rows": [(row, near)], "sigs": [signature], "shingles": [hashes]})`` -> the row with
+    the MinHash step's own signature and shingle hashes: the same fields as :class:`IndexRowsFn`
+    computes, without hashing the text a second time."""
+
+    def __init__(self, bands: int, rows: int):
+        self.bands, self.rows = bands, rows
+
+    def process(self, element):
+        _, grouped = element
+        sigs, shingles = list(grouped["sigs"]), list(grouped.get("shingles", ()))
+        for row, near in grouped["rows"]:
+            if near and sigs:
+                sig = np.frombuffer(sigs[0], dtype="<u4").reshape(1, -1)
+                row["band_keys"], row["signature"] = band_keys(sig, self.bands, self.rows)[0], sigs[0]
+                row["shingles"] = shingles[0] if shingles else None
+            if _with_keys(row):
+                yield row
 
 
 class WriteIndexShardFn(beam.DoFn):
@@ -214,19 +244,32 @@ class WriteIndex(beam.PTransform):
     (sorted by id, sharded like the corpus). ``order``: the global steps' names as they ran."""
 
     def __init__(self, output: str, minhash: dict[str, Any] | None, num_shards: int, order: list[str],
-                 batch_size: int = 256):
+                 batch_size: int = 256, sketches=None):
         super().__init__()
         self.output, self.minhash, self.order = output, minhash, list(order)
         self.num_shards, self.batch_size = max(num_shards, 1), batch_size
+        # MinHashDedup.sketches: (id, signature) and (id, shingle hashes) or None, from its run
+        self.sketches = sketches
 
     def expand(self, inputs):
         n = self.num_shards
         kept = inputs["kept"] | "KeptEntries" >> beam.Map(lambda d: (d, None, None))
         dropped = inputs["rejected"] | "DroppedEntries" >> beam.Map(lambda r: (r.doc, r.step, r.reason))
-        return ((kept, dropped)
-                | "Entries" >> beam.Flatten()
-                | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-                | "IndexRows" >> beam.ParDo(IndexRowsFn(self.minhash, self.order))
+        entries = (kept, dropped) | "Entries" >> beam.Flatten()
+        if self.minhash is not None and self.sketches is not None:
+            sigs, shingles = self.sketches
+            groups = {"rows": entries | "Rows" >> beam.Map(light_row, self.order)
+                      | "RowsById" >> beam.Map(lambda rn: (rn[0]["id"], rn)), "sigs": sigs}
+            if shingles is not None:
+                groups["shingles"] = shingles
+            rows = (groups
+                    | "JoinSketches" >> beam.CoGroupByKey()
+                    | "IndexRows" >> beam.ParDo(JoinSketchesFn(self.minhash["bands"], self.minhash["rows"])))
+        else:
+            rows = (entries
+                    | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+                    | "IndexRows" >> beam.ParDo(IndexRowsFn(self.minhash, self.order)))
+        return (rows
                 | "ByShard" >> beam.Map(lambda r: (shard_of(r["id"], n), r))
                 | "GroupShards" >> beam.GroupByKey()
                 | "Write" >> beam.ParDo(WriteIndexShardFn(self.output, n)))

@@ -39,6 +39,7 @@ from transforms.dedup.verify import VerifyPairs, candidate_pairs
 NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
 HASHES = "hashes"
+SKETCHES = "sketches"
 # name -> (num_perm, bands, rows, verify_jaccard)
 PRESETS = {"fineweb": (112, 14, 8, False)}
 
@@ -69,10 +70,12 @@ class BandKeysFn(beam.DoFn):
             return
         sigs = self.hasher.flat(hashes, offsets)[keep]
         uniques = unique_hashes(hashes, offsets) if self.with_hashes else None
-        for i, keys in zip(keep, band_keys(sigs, self.bands, self.rows)):
+        for i, keys, sig in zip(keep, band_keys(sigs, self.bands, self.rows), sigs):
             doc_id = docs[i].id
             for key in keys:
                 yield key, doc_id
+            # the dedup index's signature (transforms.dedup.index), so it does not hash the text again
+            yield beam.pvalue.TaggedOutput(SKETCHES, (doc_id, sig.astype("<u4").tobytes()))
             if uniques is not None:
                 # bytes, not an ndarray: a primitive for Beam's coder (ndarrays go through pickle)
                 yield beam.pvalue.TaggedOutput(HASHES, (doc_id, uniques[i].astype("<u4").tobytes()))
@@ -180,6 +183,7 @@ class MinHashDedup(beam.PTransform):
         self.max_rounds, self.batch_size = max_rounds, batch_size
         self.scheme, self.numba = scheme, numba
         self.previous = None
+        self.sketches = None  # set when expanded
 
     def with_previous(self, previous) -> "MinHashDedup":
         """Also cluster with earlier corpora's documents from their index (its files)."""
@@ -194,7 +198,9 @@ class MinHashDedup(beam.PTransform):
                                                       self.word_ngram, self.char_ngram, self.verify_jaccard,
                                                       self.scheme, self.numba)
                                            ).with_output_types(Tuple[bytes, Any]).with_outputs(
-                                               HASHES, main="keys"))
+                                               HASHES, SKETCHES, main="keys"))
+        # for WriteIndex: each document's signature, and its shingle hashes when verified
+        self.sketches = (keys[SKETCHES], keys[HASHES] if self.verify_jaccard else None)
         band_members = keys.keys
         if with_previous:
             earlier = match_previous(self.previous, ["band_keys", "cluster_id"]

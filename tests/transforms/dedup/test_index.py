@@ -52,23 +52,26 @@ def earlier(shared_data, tmp_path_factory):
             doc("c-text-copy", en[2], url="https://c.example/copy"),  # exact copy of b-url-winner
             doc("d-low-quality", en[3], url="https://d.example/"),
             doc("e-plain", en[4], url="https://e.example/")]
-    out = tmp_path_factory.mktemp("earlier")
+    out, recomputed = tmp_path_factory.mktemp("earlier"), tmp_path_factory.mktemp("recomputed")
     p = TestPipeline(runner="FnApiRunner")
     drops = []
     kept = p | beam.Create(docs)
-    for name, step in (("url_dedup", UrlDedup()), ("exact_dedup", ExactDedup()), ("minhash_dedup", MinHashDedup())):
+    minhash = MinHashDedup()
+    for name, step in (("url_dedup", UrlDedup()), ("exact_dedup", ExactDedup()), ("minhash_dedup", minhash)):
         res = kept | name >> step
         kept, drops = res["kept"], drops + [res["rejected"]]
     low = kept | "LowQuality" >> beam.Filter(lambda d: d.id == "d-low-quality")
     drops.append(low | "ScoreFilterDrop" >> beam.Map(lambda d: Rejected("score_filter", "score_low_quality_dclm", d)))
     kept = kept | "ScoreFilterKeep" >> beam.Filter(lambda d: d.id != "d-low-quality")
-    ({"kept": kept, "rejected": drops | beam.Flatten()}
-     | WriteIndex(str(out), minhash_settings(CONFIG), 1, ORDER))
+    final = {"kept": kept, "rejected": drops | beam.Flatten()}
+    final | "WriteIndex" >> WriteIndex(str(out), minhash_settings(CONFIG), 1, ORDER, sketches=minhash.sketches)
+    final | "Recomputed" >> WriteIndex(str(recomputed), minhash_settings(CONFIG), 1, ORDER)  # hashes the texts
     p.run().wait_until_finish()
     write_settings(str(out), CONFIG)
     (out / "report.json").write_text("{}")
     rows = {r["id"]: r for f in (out / "index").glob("*.parquet") for r in pq.read_table(f).to_pylist()}
-    return {"en": en, "member": member, "out": out, "rows": rows,
+    again = {r["id"]: r for f in (recomputed / "index").glob("*.parquet") for r in pq.read_table(f).to_pylist()}
+    return {"en": en, "member": member, "out": out, "rows": rows, "recomputed": again,
             "files": previous_index_files([str(out)], CONFIG)}
 
 
@@ -83,6 +86,13 @@ def test_rows_for_every_document_that_took_part_in_a_dedup_decision(earlier):
     assert copy["text_hash"] is None and copy["band_keys"] is None
     assert rows["d-low-quality"]["dropped"] == "score_filter:score_low_quality_dclm"
     assert rows["e-plain"]["dropped"] is None and rows["e-plain"]["cluster_id"] is None
+
+
+def test_index_reuses_the_minhash_steps_sketches_bit_for_bit(earlier):
+    # the pipeline's index joins the MinHash step's signatures and shingle hashes; hashing the
+    # texts again gives the same rows
+    assert earlier["rows"] == earlier["recomputed"]
+    assert sum(r["band_keys"] is not None for r in earlier["rows"].values()) == 5
 
 
 def test_later_run_decides_as_one_run_would(earlier):

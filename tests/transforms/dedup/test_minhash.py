@@ -165,7 +165,8 @@ from transforms.document import Document
 texts = json.loads(sys.stdin.read())
 fn = BandKeysFn(128, 1, 17, 7, 5, 5, False, "affine32", numba=sys.argv[1] == "on")
 fn.setup()
-keys = [[k.hex(), i] for k, i in fn.process([Document(id=str(n), text=t) for n, t in enumerate(texts)])]
+out = list(fn.process([Document(id=str(n), text=t) for n, t in enumerate(texts)]))
+keys = [[o[0].hex(), o[1]] for o in out if isinstance(o, tuple)]  # not the tagged sketches
 print(json.dumps({"numba_imported": "numba" in sys.modules, "keys": keys}))
 '''
 
