@@ -20,7 +20,8 @@ that MinHash dedup dropped joins that cluster. So a document's keys are recorded
 took part in: its URL once it passed URL dedup (the survivor of its URL group), its text once it
 passed exact dedup (one row per text), its band keys and signature once it reached MinHash dedup
 (dropped members too, under their cluster's survivor: a new document that matches any member
-joins the earlier cluster, as in one run). A document that URL dedup dropped has no row: its
+joins the earlier cluster, as in one run). These are the MinHash step's own sketches, of the text
+it saw (line dedup, after it and off by default, may shorten the text later), joined by id. A document that URL dedup dropped has no row: its
 URL's survivor has one. A kept document has every key, also of steps that were off.
 
 What still differs from one run, by design: the earlier corpus is final. An earlier copy always
