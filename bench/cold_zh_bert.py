@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import csv
 import json
 import os
 import sys
@@ -204,12 +205,20 @@ def finetune(args, tok, base: str | None, train, dev_ids, test_ids, dev_y, log=p
             "epochs": [{k: v for k, v in e.items() if k not in ("dev", "test")} for e in per_epoch]}
 
 
-def row(name, dev_y, test_y, dev_s, test_s, extra=None) -> dict:
+def fine_grained(path: str) -> np.ndarray:
+    """COLD test's fine-grained labels, in file order (3 = anti-bias, a negative)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return np.array([int(r["fine-grained-label"]) for r in csv.DictReader(f)])
+
+
+def row(name, dev_y, test_y, dev_s, test_s, extra=None, anti_bias=None) -> dict:
     th = pick_threshold("toxicity", dev_y, dev_s)
     m = binary_metrics(test_y, test_s, th)
+    # Share of the test set's anti-bias comments (negatives unlike train's) flagged toxic.
+    fp = float(np.mean(test_s[anti_bias] >= th)) if anti_bias is not None else float("nan")
     return {"name": name, "dev_f1_at_threshold": binary_metrics(dev_y, dev_s, th)["f1"], "threshold": th,
             "test_f1": m["f1"], "test_precision": m["precision"], "test_recall": m["recall"],
-            "test_auc": roc_auc(test_y, test_s), **(extra or {})}
+            "test_auc": roc_auc(test_y, test_s), "test_anti_bias_flagged": fp, **(extra or {})}
 
 
 def main() -> None:
@@ -256,7 +265,7 @@ def main() -> None:
     result = {"args": vars(args), "vocab": len(tok), "test_unk_share": unk}
     mlm_dir = args.mlm_dir or os.path.join(work, "mlm")
     if not args.mlm_dir and args.mlm_epochs:
-        result["mlm"] = pretrain_mlm(args, tok, tr_ids + dev_ids, mlm_dir)
+        result["pretrain"] = pretrain_mlm(args, tok, tr_ids + dev_ids, mlm_dir)
     runs = {}
     if args.mlm_epochs or args.mlm_dir:
         runs["mlm"] = finetune(args, tok, mlm_dir, (tr_ids, train.labels), dev_ids, test_ids, dev.labels)
@@ -266,22 +275,25 @@ def main() -> None:
 
     pair = load_classifier("fasttext", shipped_model("toxicity_zh"), max_chars=2_000)
     pair_dev, pair_test = pair.predict(dev.texts), pair.predict(test.texts)
-    rows = [row("shipped fastText pair (toxicity_zh)", dev.labels, test.labels, pair_dev, pair_test)]
+    ab = None if args.limit else np.flatnonzero(fine_grained(os.path.join(d, "test.csv")) == 3)
+    rows = [row("shipped fastText pair (toxicity_zh)", dev.labels, test.labels, pair_dev, pair_test, anti_bias=ab)]
     for name, r in runs.items():
-        rows.append(row(f"bert {name} (epoch {r['chosen_epoch']})", dev.labels, test.labels, r["dev"], r["test"]))
+        rows.append(row(f"bert {name} (epoch {r['chosen_epoch']})", dev.labels, test.labels, r["dev"], r["test"],
+                        anti_bias=ab))
         # Ensemble weight: the best dev F1 at the dev-picked threshold; the higher weight on ties.
         cands = [row(f"bert {name} x {w} + pair x {1 - w}", dev.labels, test.labels,
-                     w * r["dev"] + (1 - w) * pair_dev, w * r["test"] + (1 - w) * pair_test, {"weight": w})
+                     w * r["dev"] + (1 - w) * pair_dev, w * r["test"] + (1 - w) * pair_test, {"weight": w}, ab)
                  for w in WEIGHTS[1:-1]]
         rows.append(max(cands, key=lambda c: (round(c["dev_f1_at_threshold"], 4), c["weight"])))
         result[name] = {"chosen_epoch": r["chosen_epoch"], "epochs": r["epochs"],
                         "weights_dev_f1": {c["weight"]: c["dev_f1_at_threshold"] for c in cands}}
         np.savez(os.path.join(work, f"scores_{name}.npz"), dev=r["dev"], test=r["test"])
     print(f"\nconfig {tag}, max_len {args.max_len}; {time.process_time() - t_start:.0f} CPU s in all\n")
-    print("| model | dev F1 @ threshold | threshold | test F1 | test P / R | test AUC |\n|---|---:|---:|---:|---:|---:|")
+    print("| model | dev F1 @ threshold | threshold | test F1 | test P / R | test AUC | anti-bias flagged |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['name']} | {r['dev_f1_at_threshold']:.4f} | {r['threshold']:.2f} | {r['test_f1']:.4f} | "
-              f"{r['test_precision']:.3f} / {r['test_recall']:.3f} | {r['test_auc']:.4f} |")
+              f"{r['test_precision']:.3f} / {r['test_recall']:.3f} | {r['test_auc']:.4f} | {r['test_anti_bias_flagged']:.3f} |")
     result["rows"], result["cpu_s"] = rows, time.process_time() - t_start
     if args.json:
         with open(args.json, "w") as f:
