@@ -21,8 +21,8 @@ took part in: its URL once it passed URL dedup (the survivor of its URL group), 
 passed exact dedup (one row per text), its band keys and signature once it reached MinHash dedup
 (dropped members too, under their cluster's survivor: a new document that matches any member
 joins the earlier cluster, as in one run). These are the MinHash step's own sketches, of the text
-it saw (line dedup, after it and off by default, may shorten the text later), joined by id. A document that URL dedup dropped has no row: its
-URL's survivor has one. A kept document has every key, also of steps that were off.
+it saw (line dedup, after it and off by default, may shorten the text later), joined by id. A
+document that URL dedup dropped has no row: its URL's survivor has one. A kept document has every key, also of steps that were off.
 
 What still differs from one run, by design: the earlier corpus is final. An earlier copy always
 survives (one run may keep the later capture of a URL or the smaller id), and two earlier
@@ -49,7 +49,6 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedup.exact import text_hash
 from transforms.dedup.lsh import band_keys
-from transforms.dedup.minhash import MinHasher, batch_hashes, unique_hashes
 from transforms.io import shard_of
 from transforms.urls import normalize_url
 
@@ -173,44 +172,9 @@ def _with_keys(row: dict[str, Any]) -> bool:
     return row["url_hash"] is not None or row["text_hash"] is not None or row["band_keys"] is not None
 
 
-class IndexRowsFn(beam.DoFn):
-    """A batch of ``(document, dropped step, dropped reason)`` -> their index rows (none for a
-    document that recorded no key), hashing the texts for their MinHash fields (WriteIndex without
-    the MinHash step's sketches)."""
-
-    def __init__(self, minhash: dict[str, Any] | None, order: list[str]):
-        self.minhash, self.order = minhash, list(order)
-
-    def setup(self):
-        m = self.minhash
-        self.hasher = MinHasher(m["num_perm"], m["seed"], m["scheme"], m.get("numba", False)) if m else None
-
-    def process(self, entries):
-        rows = [light_row(e, self.order) for e in entries]
-        hashed = [i for i, (_, near) in enumerate(rows) if near]
-        if self.hasher is not None and hashed:
-            m = self.minhash
-            docs = [entries[i][0] for i in hashed]
-            hashes, offsets = batch_hashes([d.text for d in docs], [d.lang for d in docs],
-                                           m["word_ngram"], m["char_ngram"], m.get("numba", False))
-            keep = np.flatnonzero(np.diff(offsets))  # documents without shingles have no keys
-            if len(keep):
-                signatures = self.hasher.flat(hashes, offsets)[keep]
-                uniques = unique_hashes(hashes, offsets) if m["verify_jaccard"] else None
-                for j, doc_keys, sig in zip(keep, band_keys(signatures, m["bands"], m["rows"]), signatures):
-                    row = rows[hashed[j]][0]
-                    row["band_keys"], row["signature"] = doc_keys, sig.astype("<u4").tobytes()
-                    if uniques is not None:
-                        row["shingles"] = uniques[j].astype("<u4").tobytes()
-        for row, _ in rows:
-            if _with_keys(row):
-                yield row
-
-
 class JoinSketchesFn(beam.DoFn):
     """``(id, {"rows": [(row, near)], "sigs": [signature], "shingles": [hashes]})`` -> the row with
-    the MinHash step's own signature and shingle hashes: the same fields as :class:`IndexRowsFn`
-    computes, without hashing the text a second time."""
+    the MinHash step's own signature and shingle hashes (the text is not hashed a second time)."""
 
     def __init__(self, bands: int, rows: int):
         self.bands, self.rows = bands, rows
@@ -245,10 +209,12 @@ class WriteIndex(beam.PTransform):
     (sorted by id, sharded like the corpus). ``order``: the global steps' names as they ran."""
 
     def __init__(self, output: str, minhash: dict[str, Any] | None, num_shards: int, order: list[str],
-                 batch_size: int = 256, sketches=None):
+                 sketches=None):
         super().__init__()
+        if minhash is not None and sketches is None:
+            raise ValueError("WriteIndex with MinHash settings needs the MinHash step's sketches")
         self.output, self.minhash, self.order = output, minhash, list(order)
-        self.num_shards, self.batch_size = max(num_shards, 1), batch_size
+        self.num_shards = max(num_shards, 1)
         # MinHashDedup.sketches: (id, signature) and (id, shingle hashes) or None, from its run
         self.sketches = sketches
 
@@ -256,20 +222,17 @@ class WriteIndex(beam.PTransform):
         n = self.num_shards
         kept = inputs["kept"] | "KeptEntries" >> beam.Map(lambda d: (d, None, None))
         dropped = inputs["rejected"] | "DroppedEntries" >> beam.Map(lambda r: (r.doc, r.step, r.reason))
-        entries = (kept, dropped) | "Entries" >> beam.Flatten()
-        if self.minhash is not None and self.sketches is not None:
+        rows = (kept, dropped) | "Entries" >> beam.Flatten() | "Rows" >> beam.Map(light_row, self.order)
+        if self.minhash is None:
+            rows = rows | "WithKeys" >> beam.FlatMap(lambda rn: [rn[0]] if _with_keys(rn[0]) else [])
+        else:
             sigs, shingles = self.sketches
-            groups = {"rows": entries | "Rows" >> beam.Map(light_row, self.order)
-                      | "RowsById" >> beam.Map(lambda rn: (rn[0]["id"], rn)), "sigs": sigs}
+            groups = {"rows": rows | "RowsById" >> beam.Map(lambda rn: (rn[0]["id"], rn)), "sigs": sigs}
             if shingles is not None:
                 groups["shingles"] = shingles
             rows = (groups
                     | "JoinSketches" >> beam.CoGroupByKey()
                     | "IndexRows" >> beam.ParDo(JoinSketchesFn(self.minhash["bands"], self.minhash["rows"])))
-        else:
-            rows = (entries
-                    | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-                    | "IndexRows" >> beam.ParDo(IndexRowsFn(self.minhash, self.order)))
         return (rows
                 | "ByShard" >> beam.Map(lambda r: (shard_of(r["id"], n), r))
                 | "GroupShards" >> beam.GroupByKey()
