@@ -72,14 +72,14 @@ def bench_signatures(rows, repeat):
     texts = [r["text"] for r in rows]
     schemes = ("legacy", "affine32")
 
-    def ours(scheme):
-        hasher = MinHasher(128, 1, scheme)
+    def ours(scheme, numba=True):
+        hasher = MinHasher(128, 1, scheme, numba)
 
         def run():
             out = []
             for s in range(0, len(texts), 256):  # the batches BandKeysFn sees
                 batch = texts[s:s + 256]
-                out.append(hasher.flat(*batch_hashes(batch, [None] * len(batch))))
+                out.append(hasher.flat(*batch_hashes(batch, [None] * len(batch), use_numba=numba)))
             return np.concatenate(out)
         return run
 
@@ -104,6 +104,8 @@ def bench_signatures(rows, repeat):
         MinHasher(128, 1, scheme).flat(*batch_hashes(texts[:2], [None, None]))
     cases = [(f"ours, {scheme} (Numba SHA-1 of UTF-8 byte slices, then permute-min)", scheme, ours(scheme))
              for scheme in schemes]
+    # minhash_dedup's default (numba: false): hashlib SHA-1 per distinct shingle, NumPy permute-min
+    cases += [(f"ours, {scheme}, NumPy (the default)", scheme, ours(scheme, numba=False)) for scheme in schemes]
     cases += [(f"datasketch update_batch, {scheme}", scheme, update_batch(scheme)) for scheme in schemes]
     cases += [(f"datasketch MinHash.bulk, {scheme}", scheme, bulk(scheme)) for scheme in schemes]
     results = {name: (scheme, best_of(fn, repeat)) for name, scheme, fn in cases}
