@@ -36,8 +36,10 @@ class ApplyStepFn(beam.DoFn):
         self.step = step
 
     def setup(self):
-        self.step.setup()
         self.counters = StepCounters(self.step.name)
+        if self.step.counter_inc_fn is None:
+            self.step.bind_counter(self.counters.inc)
+        self.step.setup()
 
     def _route(self, doc, verdict):
         if isinstance(verdict, Drop):

@@ -10,7 +10,7 @@ objects that unit tests call directly.
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, Iterable, Mapping, Union
+from typing import Callable, ClassVar, Iterable, Mapping, Union
 
 import pyarrow as pa
 
@@ -45,6 +45,19 @@ class Step:
 
     name: ClassVar[str] = ""
     columns: Mapping[str, pa.DataType] = {}
+    # TFDS C4's injected counter: whoever runs the step binds it (Beam Metrics on a worker, the
+    # work file's counts in the per-file stage, a dict in tests) before the first document.
+    counter_inc_fn: Callable[[str, int], None] | None = None
+
+    def bind_counter(self, inc: Callable[[str, int], None]) -> None:
+        """Where :meth:`count` goes: ``inc(name, n)``, names within this step's namespace."""
+        self.counter_inc_fn = inc
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Count something besides kept/dropped (``lines_removed:<rule>``, ``redacted:<kind>``)."""
+        if self.counter_inc_fn is None:
+            raise RuntimeError(f"step {self.name!r}: count() before bind_counter()")
+        self.counter_inc_fn(name, n)
 
     def setup(self) -> None:
         """Load models or lists. Runs once per worker process, after unpickling."""

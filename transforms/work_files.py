@@ -102,11 +102,9 @@ class ProcessFileFn(beam.DoFn):
     def setup(self):
         self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for step in self.steps:
-            # Steps with an injected counter function (heuristics' TFDS-style ``counter_inc_fn``,
-            # e.g. lines_removed:<rule>) count into the work file too, or a skipped file's counts
-            # would be missing from a resumed run's report.
-            if "_counter_inc_fn" in vars(step):
-                step._counter_inc_fn = functools.partial(self._count, step.name)
+            # Steps' own counts (e.g. heuristics' lines_removed:<rule>) go into the work file too,
+            # or a skipped file's counts would be missing from a resumed run's report.
+            step.bind_counter(functools.partial(self._count, step.name))
             step.setup()
         self.schema = work_schema(self.columns)
         self.done = Metrics.counter("work", "files_done")

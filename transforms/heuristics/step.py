@@ -80,8 +80,8 @@ class Heuristics(Step):
         self.write_stats = write_stats
         self.zh_words = zh_words
         self.zh_to_simplified = zh_to_simplified
-        # Tests inject a dict-backed function; in Beam, setup() binds Metrics counters.
-        self._counter_inc_fn = counter_inc_fn
+        if counter_inc_fn is not None:  # tests and benches count into a dict; runners bind their own
+            self.bind_counter(counter_inc_fn)
         self._t2s = None
         all_filters = [f for rules in self.rules.values() for f in rules.filters]
         self.columns = columns_of(all_filters) if write_stats else {}
@@ -96,8 +96,6 @@ class Heuristics(Step):
             from opencc import OpenCC
 
             self._t2s = OpenCC("t2s")
-        if self._counter_inc_fn is None:
-            self._counter_inc_fn = _beam_counter_inc("heuristics")
 
     def language_of(self, doc: Document) -> str | None:
         """The rule set for ``doc``; None = pass unfiltered (``other_languages: keep``)."""
@@ -120,7 +118,7 @@ class Heuristics(Step):
             cut, c4_removed = c4.clean(text)
             removed.update(c4_removed)
         for rule, n in sorted(removed.items()):
-            self._counter_inc_fn(f"lines_removed:{rule}", n)
+            self.count(f"lines_removed:{rule}", n)
         return text, cut
 
     def clean(self, text: str, lang: str) -> str:
@@ -157,12 +155,6 @@ class Heuristics(Step):
                 return Drop(reason, dataclasses.replace(doc, extra={**doc.extra, **values}))
             return Drop(reason)
         return dataclasses.replace(doc, text=text, extra={**doc.extra, **values})
-
-
-def _beam_counter_inc(namespace: str) -> Callable[[str, int], None]:
-    from transforms.apply import StepCounters  # Beam only on a worker: the step stays a plain object
-
-    return StepCounters(namespace).inc
 
 
 def count_into(counts: Counter) -> Callable[[str, int], None]:
