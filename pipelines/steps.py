@@ -39,6 +39,12 @@ def _decontaminate(cfg: dict[str, Any]) -> beam.PTransform:
     return ApplyStep(Decontaminate(**cfg))
 
 
+def _pii(cfg: dict[str, Any]) -> beam.PTransform:
+    from transforms.pii import PII
+
+    return ApplyStep(PII(**cfg))
+
+
 def _heuristics(cfg: dict[str, Any]) -> beam.PTransform:
     from transforms.heuristics.step import Heuristics
 
@@ -78,6 +84,7 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
     "exact_dedup": _dedup("transforms.dedup.exact.ExactDedup"),
     "minhash_dedup": _dedup("transforms.dedup.near_dedup.MinHashDedup"),
     "line_dedup": _dedup("transforms.dedup.line_dedup.LineDedup"),
+    "pii": _pii,
     "decontaminate": _decontaminate,
     "score": _score,
     "score_filter": _score_filter,

@@ -150,6 +150,7 @@ BAD_SECTIONS = [
     ("minhash_dedup: {scheme: foo}\n", "scheme must be one of affine32, legacy"),
     ("minhash_dedup: {threshold: 2}\n", "threshold must be in (0, 1), got 2"),
     ("line_dedup: {enabled: true, max_docs: x}\n", "line_dedup.max_docs must be an integer"),
+    ("pii: {email: maybe}\n", "pii.email must be true or false"),
     ("decontaminate: {benchmarks: [{name: mine, path: /nonexistent.jsonl}]}\n", "decontaminate: benchmark 'mine' file not found"),
     ("decontaminate: {n: 0}\n", "decontaminate: n and min_matching_ngrams must be >= 1"),
     ("score: {scorers: [{name: a, task: foo, kind: lexicon, path: [x]}]}\n", "score.scorers a: task must be one of"),
