@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 
 from pipelines.report_markdown import reasons_by_count
+from pipelines.report_pii import redaction_report
 
 
 def counters_from_result(result) -> dict[tuple[str, str], int]:
@@ -59,6 +60,7 @@ def build_report(counters: dict[tuple[str, str], int], steps: list[str], config:
     }
     if lines:
         report["lines_removed"] = dict(sorted(lines.items()))
+    report.update(redaction_report(counters, config))
     return report
 
 

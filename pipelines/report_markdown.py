@@ -65,6 +65,15 @@ def drop_samples_markdown(report: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def redacted_markdown(report: dict[str, Any]) -> str:
+    """Personal data the ``pii`` step replaced: one row per kind switched on (``pipelines/report_pii.py``)."""
+    from transforms.pii import PLACEHOLDERS
+
+    rows = [(f"`{kind}`", f"`{PLACEHOLDERS[kind]}`", n) for kind, n in report["redacted"].items()]
+    return "\n".join([f"{report.get('redacted_documents', 0):,} documents reaching the `pii` step had personal data replaced.", "",
+                      markdown_table(("kind", "replaced by", "replacements"), rows, numeric=(2,))])
+
+
 def summary_line(report: dict[str, Any]) -> str:
     dropped = sum(report["dropped"].values())
     status = "balanced" if report["balanced"] else "**NOT balanced**: records are unaccounted for"
@@ -84,6 +93,8 @@ def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> s
     if report.get("lines_removed"):
         rows = [(f"`{k}`", v) for k, v in sorted(report["lines_removed"].items())]
         parts += ["## Lines removed inside kept documents", "", markdown_table(("reason", "lines"), rows, numeric=(1,)), ""]
+    if "redacted" in report:
+        parts += ["## Personal data redacted", "", redacted_markdown(report), ""]
     if report.get("inputs"):
         parts += ["## Inputs", "", f"{len(report['inputs']):,} files.", ""]
     if report.get("versions"):  # pipelines/provenance.py: what produced the corpus

@@ -249,8 +249,8 @@ def redact(text: str, matches: list[Match]) -> str:
 
 class PII(Step):
     """Replaces personal data with ``<EMAIL>``, ``<PHONE>``, ``<ID_NUMBER>``, ``<BANK_CARD>``,
-    ``<IP>``; never drops. Counts ``redacted:<kind>`` and writes the document's number of
-    replacements to ``pii_redactions``. Each kind can be switched off."""
+    ``<IP>``; never drops. Counts ``redacted:<kind>`` (replacements) and ``documents_redacted``,
+    and writes the document's number of replacements to ``pii_redactions``. Each kind can be switched off."""
 
     name = "pii"
     columns = {COLUMN: pa.int32()}
@@ -267,5 +267,7 @@ class PII(Step):
         matches = find_pii(doc.text or "", self.kinds) if self.kinds else []
         for kind, n in sorted(collections.Counter(m.kind for m in matches).items()):
             self.count(f"redacted:{kind}", n)
+        if matches:
+            self.count("documents_redacted")
         text = redact(doc.text, matches) if matches else doc.text
         return dataclasses.replace(doc, text=text, extra={**doc.extra, COLUMN: len(matches)})

@@ -147,10 +147,11 @@ def test_step_redacts_counts_per_kind_and_adds_the_column():
                         "Server <IP>. 订单号：202312061381234567890")
     assert out.extra == {"kept": 1, "pii_redactions": 6}
     assert counts == {"redacted:phone": 2, "redacted:email": 1, "redacted:id_number": 1,
-                      "redacted:bank_card": 1, "redacted:ip": 1}
+                      "redacted:bank_card": 1, "redacted:ip": 1, "documents_redacted": 1}
     clean = step.process(Document(id="b", text="今天天气很好。"))
     assert clean.text == "今天天气很好。" and clean.extra == {"pii_redactions": 0}
-    assert set(counts) == {f"redacted:{k}" for k in KINDS}  # a clean document counts nothing
+    assert counts["documents_redacted"] == 1  # a clean document counts nothing
+    assert set(counts) == {f"redacted:{k}" for k in KINDS} | {"documents_redacted"}
     assert PII.columns == {"pii_redactions": pa.int32()}
 
 
@@ -158,6 +159,6 @@ def test_a_kind_switched_off_is_left_in_the_text():
     step, counts = _step(phone=False, ip=False)
     out = step.process(Document(id="a", text="手机13812345678，IP 93.184.216.34，邮箱zs@163.com"))
     assert out.text == "手机13812345678，IP 93.184.216.34，邮箱<EMAIL>"
-    assert counts == {"redacted:email": 1} and out.extra["pii_redactions"] == 1
+    assert counts == {"redacted:email": 1, "documents_redacted": 1} and out.extra["pii_redactions"] == 1
     with pytest.raises(ValueError, match="pii: email must be true or false"):
         PII(email="yes")
