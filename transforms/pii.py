@@ -11,9 +11,11 @@ purpose:
   ``tracking no.``): order and tracking numbers have the shapes of phones and cards;
 - phone, ID and card numbers inside code (fenced or inline backticks, lines that parse as code)
   and inside URLs (``/item/13812345678``);
-- e-mail look-alikes inside URLs (``medium.com/@name``), file names (``icon@2x.png``);
-- dotted quads whose four parts are single digits (section numbers: ``5.2.1.3``) or that follow a
-  version label (``version 4.10.2.1``).
+- e-mail look-alikes inside URLs (``medium.com/@name``), file names (``icon@2x.png``), and
+  addresses at domains reserved for documentation (``user@example.com``, ``.test``);
+- dotted quads whose four parts are single digits (section numbers: ``5.2.1.3``), that end in
+  ``.0`` (network addresses; version tables: ``3.36.10.0``), that start a CIDR block
+  (``8.8.4.0/24``), or that follow a version label (``version 4.10.2.1``).
 
 IP addresses are redacted inside URLs too, as datatrove's ``PIIFormatter`` (FineWeb) does.
 """
@@ -47,32 +49,39 @@ class Match:
 
 # Digits are [0-9], never \d (which takes full-width and other scripts' digits). A number must
 # not continue a number, word or decimal on the left, nor go on into one on the right (a comma
-# followed by three digits is a thousands separator).
+# followed by three digits is a thousands separator). Each pattern opens with a lookahead of the
+# characters it can start with: the regex engine then skips to those (about 4x faster).
 _L = r"(?<![0-9A-Za-z_])(?<![0-9][.,])"
+_NUM = r"(?=[+(（0-9])" + _L
 _R = r"(?![0-9A-Za-z_])(?!\.[0-9])(?!,[0-9]{3}(?![0-9]))"
 _CN_PREFIX = r"(?:(?:\+|00)?86[ -]?|[(（](?:\+|00)?86[)）] ?)"
 _AREA = r"(?:10|2[0-9]|[3-9][0-9]{2})"  # CN area codes without the trunk 0: 10, 2x, 3-4 digits
 _PHONES = tuple(re.compile(p) for p in (
     # CN mobile: 1[3-9] + 9 digits, plain or 3-4-4, with +86 / 86 / 0086 / (+86).
-    _L + _CN_PREFIX + r"?1[3-9][0-9](?:[0-9]{8}|[ -][0-9]{4}[ -][0-9]{4})" + _R,
+    _NUM + _CN_PREFIX + r"?1[3-9][0-9](?:[0-9]{8}|[ -][0-9]{4}[ -][0-9]{4})" + _R,
     # CN landline with its area code: 010-12345678, (0755)86013388, +86 21 6212 3456, ext. -8001.
-    _L + r"(?:(?:(?:\+|00)86[ -]?|86-)[(（]?" + _AREA + r"[)）]?[ -]?|[(（]0" + _AREA + r"[)）] ?|0" + _AREA
+    _NUM + r"(?:(?:(?:\+|00)86[ -]?|86-)[(（]?" + _AREA + r"[)）]?[ -]?|[(（]0" + _AREA + r"[)）] ?|0" + _AREA
     + r"[ -])[2-9][0-9]{2,3}[ -]?[0-9]{4}(?:(?:-|转|ext\.? ?)[0-9]{1,5})?" + _R,
     # US/CA (NANP): (415) 555-0132, 415-555-0132, 415.555.0132, +1 415 555 0132, 1-800-555-0199.
-    _L + r"(?:\+1[ .-]?|1[ .-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}" + _R,
-    # E.164 with a country code: +44 20 7946 0958, +81 3-1234-5678, +44 (0)20 7946 0958.
-    r"(?<![0-9A-Za-z_+])\+[1-9][0-9]*+(?:[ -]?\([0-9]{1,4}\)[ -]?[0-9]++|[ -][0-9]++)*+" + _R,
+    _NUM + r"(?:\+1[ .-]?|1[ .-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}" + _R,
 ))
-_ID = re.compile(_L + r"([1-9][0-9]{5})([ -]?)((?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9])\2([0-9]{3}[0-9Xx])" + _R)
-_CARD = re.compile(_L + r"[0-9](?:[ -]?[0-9]){12,22}" + _R)
+# E.164 with a country code: +44 20 7946 0958, +81 3-1234-5678, +44 (0)20 7946 0958; 8-15 digits
+# (+1: NANP's 11), checked after matching.
+_E164 = re.compile(r"\+(?<![0-9A-Za-z_+]\+)[1-9][0-9]*+(?:[ -]?\([0-9]{1,4}\)[ -]?[0-9]++|[ -][0-9]++)*+" + _R)
+# Four groups of four digits are a card's shape: a phone-shaped part of one is not a phone.
+_CARD_SHAPE = re.compile(r"(?<![0-9])[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?![0-9])")
+_ID = re.compile(r"(?=[1-9])" + _L + r"([1-9][0-9]{5})([ -]?)((?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9])\2([0-9]{3}[0-9Xx])" + _R)
+_CARD = re.compile(r"(?=[0-9])" + _L + r"[0-9](?:[ -]?[0-9]){12,22}" + _R)
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
-_IPV4 = re.compile(r"(?<![0-9A-Za-z_.])(?:" + _OCTET + r"\.){3}" + _OCTET + r"(?![0-9A-Za-z_])(?!\.[0-9])")
+_IPV4 = re.compile(r"(?=[0-9])(?<![0-9A-Za-z_.])(?:" + _OCTET + r"\.){3}" + _OCTET + r"(?![0-9A-Za-z_])(?!\.[0-9])")
 # Global unicast IPv6 starts with 2 or 3 (2000::/3); the address is checked by ``ipaddress``.
-_IPV6 = re.compile(r"(?<![0-9A-Za-z_:.])[23][0-9A-Fa-f]{0,3}:[0-9A-Fa-f:]{2,36}+(?![0-9A-Za-z_])(?!\.[0-9])")
+_IPV6 = re.compile(r"(?=[23])(?<![0-9A-Za-z_:.])[23][0-9A-Fa-f]{0,3}:[0-9A-Fa-f:]{2,36}+(?![0-9A-Za-z_])(?!\.[0-9])")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+/-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@"
                     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])")
 # ``name@2x.png`` is an image, not a mailbox: file extensions that no TLD shares.
 _FILE_EXTENSIONS = frozenset("png jpg jpeg gif svg webp bmp ico css js json html htm php pdf txt xml md".split())
+# Domains reserved for documentation and tests (RFC 2606, RFC 6761): nobody's mailbox.
+_RESERVED_MAIL = re.compile(r"(?:^|\.)(?:example\.(?:com|net|org)|[^.]+\.(?:example|test|invalid|localhost))$", re.I)
 
 # A label right before a number that says it is not personal data (orders, parcels, books).
 _LOOKALIKE_LABEL = re.compile(
@@ -81,7 +90,9 @@ _LOOKALIKE_LABEL = re.compile(
     r"(?:号码|号|编号|编码)?(?:[ ]?(?i:number|num|no\.?|id|#))?[ ]*[:：#]?[ ]*$")
 _VERSION_LABEL = re.compile(r"(?i:\bv|version|ver\.|release|build|firmware|版本号?|固件|内核)[ ]*[:：]?[ ]*$")
 _LABEL_WINDOW = 24
-_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'，。；！？（）【】、]+|www\.[^\s<>\"'，。；！？（）【】、]+", re.I)
+# A URL ends at a space, a quote or bracket, or CJK text (Chinese pages run URLs into the sentence).
+_URL_CHARS = r"[^\s<>\"'\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+_URL = re.compile(r"(?:https?|ftp)://" + _URL_CHARS + r"|www\." + _URL_CHARS, re.I)
 # Code: fenced blocks, inline `spans`, and lines without Han text that read as code (a keyword
 # first, an assignment, or a statement ending in ; { } with brackets or = in it).
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
@@ -102,6 +113,7 @@ class _Context:
         self.text = text
         self._urls: list[tuple[int, int]] | None = None
         self._code: list[tuple[int, int]] | None = None
+        self._card_shapes: list[tuple[int, int]] | None = None
 
     @staticmethod
     def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -119,6 +131,11 @@ class _Context:
             spans += [m.span() for m in _CODE_LINE.finditer(self.text) if not _HAN.search(m.group(0))]
             self._code = _merge(spans)
         return self._inside(self._code, start, end)
+
+    def in_card_shape(self, start: int, end: int) -> bool:
+        if self._card_shapes is None:
+            self._card_shapes = [m.span() for m in _CARD_SHAPE.finditer(self.text)]
+        return self._inside(self._card_shapes, start, end)
 
     def labelled(self, start: int, label: re.Pattern) -> bool:
         line_start = self.text.rfind("\n", 0, start) + 1
@@ -143,24 +160,33 @@ def find_emails(text: str, ctx: _Context | None = None) -> Iterator[Match]:
     if "@" not in text:
         return
     ctx = ctx or _Context(text)
-    for m in _EMAIL.finditer(text):
-        if m.group(1).lower() not in _FILE_EXTENSIONS and not ctx.in_url(*m.span()):
-            yield Match(m.start(), m.end(), "email")
+    # Only around each "@" (a local part is at most 64 characters, a domain 253): the pattern
+    # opens with a character class most text is made of.
+    end, at = 0, text.find("@")
+    while at != -1:
+        for m in _EMAIL.finditer(text, max(end, at - 64), min(len(text), at + 256)):
+            if m.start() <= at < m.end():
+                end = m.end()
+                domain = m.group(0).rpartition("@")[2]
+                if (m.group(1).lower() not in _FILE_EXTENSIONS and not _RESERVED_MAIL.search(domain)
+                        and not ctx.in_url(*m.span())):
+                    yield Match(m.start(), m.end(), "email")
+                break
+        at = text.find("@", max(at + 1, end))
 
 
-def _phone_digits_ok(number: str) -> bool:
+def _e164_digits_ok(number: str) -> bool:
     digits = sum(ch.isdigit() for ch in number)
-    if number.startswith("+"):  # E.164: at most 15 digits; +1 is NANP's 11
-        return digits == 11 if number[1] == "1" and not number[2:3].isdigit() else 8 <= digits <= 16
-    return True
+    return digits == 11 if number[1] == "1" and not number[2].isdigit() else 8 <= digits <= 15
 
 
 def find_phones(text: str, ctx: _Context | None = None) -> Iterator[Match]:
     ctx = ctx or _Context(text)
-    for rx in _PHONES:
-        for m in rx.finditer(text):
-            if _phone_digits_ok(m.group(0)) and ctx.number_ok(*m.span()):
-                yield Match(m.start(), m.end(), "phone")
+    candidates = [m for rx in _PHONES for m in rx.finditer(text)]
+    candidates += [m for m in _E164.finditer(text) if _e164_digits_ok(m.group(0))]
+    for m in candidates:
+        if ctx.number_ok(*m.span()) and not ctx.in_card_shape(*m.span()):
+            yield Match(m.start(), m.end(), "phone")
 
 
 def find_id_numbers(text: str, ctx: _Context | None = None) -> Iterator[Match]:
@@ -206,8 +232,8 @@ def find_ips(text: str, ctx: _Context | None = None) -> Iterator[Match]:
     ctx = ctx or _Context(text)
     for m in _IPV4.finditer(text):
         ip = m.group(0)
-        if (is_public_ip(ip) and any(len(p) > 1 for p in ip.split("."))
-                and not ctx.labelled(m.start(), _VERSION_LABEL)):
+        if (is_public_ip(ip) and any(len(p) > 1 for p in ip.split(".")) and not ip.endswith(".0")
+                and text[m.end():m.end() + 1] != "/" and not ctx.labelled(m.start(), _VERSION_LABEL)):
             yield Match(m.start(), m.end(), "ip")
     if ":" in text:
         for m in _IPV6.finditer(text):

@@ -82,6 +82,7 @@ NEGATIVES = [
     "https://medium.com/@alice.smith/my-post-123",
     "https://www.google.com/maps/@39.9042,116.4074,12z",
     "icon@2x.png and logo@3x.jpg",
+    "Please contact support@foo.example.com or admin@example.org; ssh@host.test",
     # numbers inside code and URLs
     "x = 4111111111111111;",
     "const SEED = 13812345678;",
@@ -91,6 +92,7 @@ NEGATIVES = [
     # private, loopback, documentation and reserved IPs, non-IPs
     "192.168.1.1, 10.0.0.8, 127.0.0.1, 169.254.1.1, 203.0.113.5, 198.51.100.7, 240.0.0.1, 224.0.0.1",
     "2001:db8::1, ::1, fe80::1, 10:30:45, 00:1A:2B:3C:4D:5E",
+    "| SQLite | 3.36.10.0 | 3.37.04.0 |; route 8.8.4.0/24 and 93.184.216.0/22",
 ]
 
 
