@@ -164,3 +164,40 @@ def test_a_kind_switched_off_is_left_in_the_text():
     assert counts == {"redacted:email": 1, "documents_redacted": 1} and out.extra["pii_redactions"] == 1
     with pytest.raises(ValueError, match="pii: email must be true or false"):
         PII(email="yes")
+
+
+def test_skypile_curate_redacts_the_shards_and_reports_the_counts(shared_data, tmp_path):
+    """The default chain (models off for speed) on real articles with personal data written in."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from pipelines import curate
+
+    zh = [json.loads(line)["text"] for line in open(shared_data / "eval/skywork/zh_general.jsonl", encoding="utf-8")][:2]
+    with open(shared_data / "html/scrapinghub_aeb/ground-truth.json", encoding="utf-8") as f:
+        en = [v["articleBody"] for _, v in sorted(json.load(f).items())][:1]
+    written = {
+        "zh-a": (zh[0], "如有疑问请联系王先生，电话13812345678，邮箱wangxs@163.com。",
+                 "如有疑问请联系王先生，电话<PHONE>，邮箱<EMAIL>。"),
+        "zh-b": (zh[1], f"申请人身份证号{ID_BJ}，收款账号{UNIONPAY_19}，登录IP为93.184.216.34。订单号：202312061381234567890。",
+                 "申请人身份证号<ID_NUMBER>，收款账号<BANK_CARD>，登录IP为<IP>。订单号：202312061381234567890。"),
+        "en-a": (en[0], " For details call (415) 555-0132 or write to jane.doe@mailbox.org.",
+                 " For details call <PHONE> or write to <EMAIL>."),
+    }
+    source = tmp_path / "in.jsonl"
+    with open(source, "w", encoding="utf-8") as f:
+        for doc_id, (text, sentence, _) in written.items():
+            cut = text.index("\n")  # at the end of the first paragraph
+            f.write(json.dumps({"id": doc_id, "text": text[:cut] + sentence + text[cut:]}, ensure_ascii=False) + "\n")
+    out = tmp_path / "out"
+    report = curate.run(["--input", str(source), "--output", str(out), "--disable", "score", "--disable", "score_filter"])
+    rows = {r["id"]: r for path in sorted(out.glob("data/*/*.parquet")) for r in pq.read_table(path).to_pylist()}
+    assert sorted(rows) == sorted(written)
+    for doc_id, (_, _, redacted) in written.items():
+        assert redacted in rows[doc_id]["text"], doc_id
+    assert {k: r["pii_redactions"] for k, r in rows.items()} == {"zh-a": 2, "zh-b": 3, "en-a": 2}
+    saved = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    expected = {"email": 2, "phone": 2, "id_number": 1, "bank_card": 1, "ip": 1}
+    assert report["redacted"] == saved["redacted"] == expected and saved["redacted_documents"] == 3
+    assert "| `id_number` | `<ID_NUMBER>` | 1 |" in (out / "report.md").read_text(encoding="utf-8")
