@@ -96,7 +96,8 @@ _URL = re.compile(r"(?:https?|ftp)://" + _URL_CHARS + r"|www\." + _URL_CHARS, re
 # Code: fenced blocks, inline `spans`, and lines without Han text that read as code (a keyword
 # first, an assignment, or a statement ending in ; { } with brackets or = in it).
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
-_INLINE_CODE = re.compile(r"`[^`\n]+`")
+# A code span opens and closes with the same run of backticks (CommonMark; reST's ``literal``).
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
 _CODE_LINE = re.compile(
     r"^[ \t]*(?:(?:def|class|import|from|return|const|let|var|int|long|float|double|char|bool|public|private"
     r"|static|void|final|assert|print|printf|echo|console\.log|System\.out\.print\w*|#include|#define|SELECT"

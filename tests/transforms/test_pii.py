@@ -112,6 +112,12 @@ def test_exact_spans_and_kinds_in_chinese_without_spaces():
                               Match(51, 67, "bank_card")]
 
 
+def test_code_spans_pair_runs_of_backticks():
+    """reST's ``double`` backticks: the prose between two literals is not code."""
+    text = "``frozendict`` was charged to card 4111111111111111 on Monday. ``x = 13812345678``"
+    assert find_pii(text) == [Match(35, 51, "bank_card")]
+
+
 def test_an_e_mail_with_a_phone_number_as_local_part_is_one_e_mail():
     assert find_pii("13812345678@139.com") == [Match(0, 19, "email")]
 
