@@ -180,7 +180,8 @@ def test_skypile_curate_redacts_the_shards_and_reports_the_counts(shared_data, t
 
     from pipelines import curate
 
-    zh = [json.loads(line)["text"] for line in open(shared_data / "eval/skywork/zh_general.jsonl", encoding="utf-8")][:2]
+    pages = sorted((shared_data / "html/zh_content_extraction").glob("*/cleaned.txt"))[:2]
+    zh = [p.read_text(encoding="utf-8") for p in pages]
     with open(shared_data / "html/scrapinghub_aeb/ground-truth.json", encoding="utf-8") as f:
         en = [v["articleBody"] for _, v in sorted(json.load(f).items())][:1]
     written = {
