@@ -11,6 +11,7 @@ purpose:
   ``tracking no.``): order and tracking numbers have the shapes of phones and cards;
 - phone, ID and card numbers inside code (fenced or inline backticks, lines that parse as code)
   and inside URLs (``/item/13812345678``);
+- phone-shaped parts of four groups of four digits (a card number failing its check);
 - e-mail look-alikes inside URLs (``medium.com/@name``), file names (``icon@2x.png``), and
   addresses at domains reserved for documentation (``user@example.com``, ``.test``);
 - dotted quads whose four parts are single digits (section numbers: ``5.2.1.3``), that end in
