@@ -23,16 +23,21 @@ from pipelines import run_state
 from pipelines.config import ConfigError, load_config
 from pipelines.progress import Progress, add_progress_argument
 from pipelines.provenance import package_versions
-from pipelines.report import build_report, counters_from_result, funnel_table, write_report
+from pipelines.dedup_against import DedupIndexError, previous_index_files
+from pipelines.report import build_report, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
-from transforms.drop_samples import SampleDrops
 from transforms.apply import ApplyStep
-from transforms.dedup.index import (DedupIndexError, WriteIndex, minhash_settings, previous_index_files,
-                                    write_settings)
-from transforms.dedup.record_ids import NAME as RECORD_DEDUP, DropRepeatedIds
-from transforms.io import WriteRejected, WriteShards
-from transforms.work_files import ProcessFiles, sum_counts
+from transforms.dedup.decisions import VERDICTS, DecideOnKeys
+from transforms.dedup.index import write_settings
+from transforms.dedup.keys import Keyer
+from transforms.dedup.record_ids import NAME as RECORD_DEDUP, DropRepeatedIds, RecordStep
+from transforms.document import parquet_schema
+from transforms.drop_samples import SampleDrops
+from transforms.finish_files import SHARD_ROWS, FinishFileFn, OutputSettings
+from transforms.io import WriteShards, number_shards
+from transforms.shuffle import measured
+from transforms.work_files import ProcessFiles, WorkFile, read_counts, read_json_counts, sum_counts
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"
@@ -88,6 +93,23 @@ def split_steps(steps: list[tuple[str, beam.PTransform]]):
     return steps[:i], steps[i:]
 
 
+def split_global(steps: list[tuple[str, beam.PTransform]]):
+    """The global steps -> ``(dedup steps, per-document steps after them)``: the dedup steps decide
+    on key records, the others run in the second per-file pass. A dedup step after a per-document
+    step would need that step's output before deciding: refused."""
+    i = 0
+    while i < len(steps) and hasattr(steps[i][1], "decide"):
+        i += 1
+    later = steps[i:]
+    for name, transform in later:
+        if hasattr(transform, "decide"):
+            raise ConfigError(f"{name}: a dedup step must come before the per-document steps "
+                              f"({', '.join(n for n, t in later if not hasattr(t, 'decide'))})")
+        if not hasattr(transform, "step"):
+            raise ConfigError(f"{name}: not a per-document step (no .step) nor a dedup step (no .decide)")
+    return steps[:i], later
+
+
 def _check_columns(name: str, transform, columns: dict) -> None:
     check = getattr(transform, "check_columns", None)
     if check:  # e.g. score_filter thresholds must name score columns an earlier step writes
@@ -97,71 +119,90 @@ def _check_columns(name: str, transform, columns: dict) -> None:
             raise ConfigError(f"{name}: {exc}") from exc
 
 
-def build_pipeline(p: beam.Pipeline, inputs: list[tuple[str, str]], output: str, config: dict[str, Any],
+def keyer_of(dedup: list[tuple[str, beam.PTransform]]) -> Keyer:
+    """One :class:`Keyer` with the settings of every enabled dedup step."""
+    found = {name: transform for name, transform in dedup}
+    exact, minhash, lines = found.get("exact_dedup"), found.get("minhash_dedup"), found.get("line_dedup")
+    return Keyer(score_column=exact.score_column if exact else "",
+                 minhash=minhash.settings if minhash else None,
+                 min_line_chars=lines.min_line_chars if lines else None)
+
+
+def work_files(output: str, inputs: list[dict[str, Any]]) -> list[WorkFile]:
+    """Each input's :class:`WorkFile`, in input order (absolute paths under ``output/_work``)."""
+    work = run_state.work_dir(output)
+    return [WorkFile(i, e["path"], FileSystems.join(work, "files", run_state.input_key(e) + ".parquet"),
+                     FileSystems.join(work, "counts", run_state.input_key(e) + ".json"))
+            for i, e in enumerate(inputs)]
+
+
+def build_pipeline(p: beam.Pipeline, files: list[WorkFile], output: str, config: dict[str, Any],
                    write_rejected: bool, progress: Progress | None = None,
                    previous_index: list[str] = ()) -> list[str]:
     """Lay out the chain on ``p``; returns the names of the funnel's steps in order.
 
-    ``inputs`` pairs each input file with its work file (:mod:`transforms.work_files`); the shards,
-    the dedup index, and the rejects with ``write_rejected``, go to ``output`` (the run's staging
-    folder). ``previous_index``: index files of earlier corpora (``--dedup-against``), which the
-    dedup steps give priority.
+    ``files``: every input's :class:`WorkFile`; the shards, the dedup index, and the rejects with
+    ``write_rejected``, go to ``output`` (the run's staging folder). ``previous_index``: index files
+    of earlier corpora (``--dedup-against``), which the dedup steps give priority.
+
+    No grouping carries a document: ProcessFiles writes each input's work file with its key
+    records, the dedup steps decide on those (RecordDedup first: one document per id), their
+    verdicts are grouped by work file, and FinishFiles applies them and the later per-document
+    steps file by file. With ``output.num_shards`` > 1 the kept rows are repartitioned by id
+    (WriteShards): the one document shuffle, off by default.
     """
     per_file, global_steps = split_steps(build_steps(config))
+    dedup, later = split_global(global_steps)
     if previous_index:  # each dedup step streams the index columns it needs
-        for _, transform in global_steps:
+        for _, transform in dedup:
             if hasattr(transform, "with_previous"):
                 transform.with_previous(list(previous_index))
     columns: dict = {}
     for name, transform in per_file:
         _check_columns(name, transform, columns)
         columns.update(transform.columns)
-    read = p | "ProcessFiles" >> ProcessFiles(inputs, [t.step for _, t in per_file], columns,
-                                              config["read"]["max_record_bytes"], write_rejected)
-    if progress:
-        progress.tap_read(read)
-    unique = read["kept"] | "RecordDedup" >> DropRepeatedIds()
-    docs, rejected = unique["kept"], [read["rejected"], unique["rejected"]]
-    names = [name for name, _ in per_file] + [RECORD_DEDUP]
-    global_rejected = []  # documents that reached the dedup steps and were dropped: the index has them
-    for name, transform in global_steps:
+    work_columns = dict(columns)
+    sink = progress.sink() if progress else None
+    first = p | "ProcessFiles" >> ProcessFiles(files, [(t.step, None) for _, t in per_file], work_columns,
+                                               config["read"]["max_record_bytes"], write_rejected,
+                                               keyer_of(dedup), sink)
+    unique = first["keys"] | "RecordDedup" >> DropRepeatedIds([f.work for f in sorted(files)])
+    keys, verdicts = unique["kept"], [unique[VERDICTS]]
+    chain = [(RecordStep(), None)]
+    for name, transform in dedup:
         _check_columns(name, transform, columns)
-        out = docs | _camel(name) >> transform
-        docs = out["kept"]
-        rejected.append(out["rejected"])
-        global_rejected.append(out["rejected"])
+        out = keys | _camel(name) >> DecideOnKeys(name, transform)
+        keys = out["kept"]
+        verdicts.append(out[VERDICTS])
+        columns.update(transform.columns)
+        chain.append((transform.decision_step(), None))
+    for name, transform in later:
+        _check_columns(name, transform, columns)
         columns.update(getattr(transform, "columns", {}) or {})
-        names.append(name)
-    if progress:
-        progress.tap_kept(docs)
-    dropped = (global_rejected or [p | "NoGlobalDrops" >> beam.Create([])]) | "GlobalDrops" >> beam.Flatten()
-    # the MinHash step's signatures and shingle hashes, so the index does not hash the texts again
-    sketches = next((t.sketches for _, t in global_steps if getattr(t, "sketches", None)), None)
-    ({"kept": docs, "rejected": dropped}
-     | "WriteIndex" >> WriteIndex(output, minhash_settings(config), config["output"]["num_shards"],
-                                  [name for name, _ in global_steps], sketches=sketches))
-    docs | "WriteShards" >> WriteShards(output, output_languages(config), columns,
-                                        num_shards=config["output"]["num_shards"],
-                                        row_group_rows=config["output"]["row_group_rows"])
+        chain.append((transform.step, getattr(transform, "batch_size", None) or None))
+    num_shards = config["output"]["num_shards"]
+    settings = OutputSettings(output, output_languages(config), columns, len(files), num_shards,
+                              config["output"]["row_group_rows"],
+                              int(config["output"].get("max_shard_mb", 1024) * (1 << 20)), write_rejected,
+                              tuple(name for name, _ in global_steps))
+    by_file = (verdicts | "AllVerdicts" >> beam.Flatten())
+    files_by_index = first["files"] | "ByIndex" >> beam.Map(lambda f: (f.index, f))
+    outs = (measured({"file": files_by_index, "verdicts": by_file}, "VerdictsByFile")
+            | "VerdictsByFile" >> beam.CoGroupByKey()
+            | "FinishFiles" >> beam.ParDo(FinishFileFn(chain, settings, sink)).with_outputs(SHARD_ROWS, main="drops"))
+    if num_shards > 1:
+        outs[SHARD_ROWS] | "WriteShards" >> WriteShards(output, parquet_schema(columns), num_shards,
+                                                        config["output"]["row_group_rows"])
     # Per step and reason: top domains and example snippets, for report.md.
-    (rejected | "AllDrops" >> beam.Flatten()) | "SampleDrops" >> SampleDrops(output)
-    if write_rejected:
-        (rejected | "AllRejected" >> beam.Flatten()) | "WriteRejected" >> WriteRejected(output, columns)
-    return names
+    outs.drops | "SampleDrops" >> SampleDrops(output)
+    return [name for name, _ in per_file] + [RECORD_DEDUP] + [name for name, _ in global_steps]
 
 
-def _remove_empty_shards(output: str) -> None:
-    """Beam's per-bundle writer (``num_shards: 0``) can leave empty shards; remove those."""
-    import pyarrow.parquet as pq
-
-    pattern = FileSystems.join(output, "data", "*", "*.parquet")
-    empty = []
-    for m in FileSystems.match([pattern])[0].metadata_list:
-        with FileSystems.open(m.path) as f:
-            if pq.ParquetFile(f).metadata.num_rows == 0:
-                empty.append(m.path)
-    if empty:
-        FileSystems.delete(empty)
+def file_counts(files: list[WorkFile]) -> dict[tuple[str, str], int]:
+    """The run's counts, from the data the pipeline wrote: each work file's (first pass) and
+    each ``_work/counts`` file (second pass). Never Beam Metrics: a runner that retries or
+    recomputes a bundle overwrites these files, where its counters would add up twice."""
+    return sum_counts([read_counts(f.work) for f in files] + [read_json_counts(f.counts) for f in files])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -220,22 +261,18 @@ def run(argv: list[str]) -> dict[str, Any]:
         run_state.commit(args.output)
         return _finished(args.output)
     staging = run_state.staging_dir(args.output)
-    work = FileSystems.join(run_state.work_dir(args.output), "files")
-    pairs = [(e["path"], FileSystems.join(work, run_state.input_key(e) + ".parquet")) for e in inputs]
+    work = work_files(args.output, inputs)
     p = beam.Pipeline(options=options)
     try:  # step builders check their resources (e.g. benchmark files) here, before launch
-        names = build_pipeline(p, pairs, staging, config, args.write_rejected,
+        names = build_pipeline(p, work, staging, config, args.write_rejected,
                                Progress(options, args.progress_every), previous_index)
     except ConfigError as exc:
         raise CurateError(str(exc)) from exc
     result = p.run()
     result.wait_until_finish()
-    if config["output"]["num_shards"] <= 0:
-        _remove_empty_shards(staging)
-    counters = counters_from_result(result)
-    for key, value in sum_counts([w for _, w in pairs]).items():
-        counters[key] = counters.get(key, 0) + value
-    report = build_report(counters, names, config, files)
+    if config["output"]["num_shards"] <= 1:
+        number_shards(staging)
+    report = build_report(file_counts(work), names, config, [f.input for f in work])
     report["versions"] = package_versions()
     write_settings(staging, config)
     write_report(staging, report)

@@ -1,9 +1,10 @@
 """Progress of long local runs on the terminal: records read, documents kept, rate.
 
-Beam's local runner reports metrics only when the pipeline ends, so progress comes from taps: side
-branches of the chain (they fuse into the reading stage and emit nothing) that count into one
-tracker per worker process, shared by every thread and tap of that process through
-``apache_beam.utils.shared.Shared``. The tracker prints a line to stderr at most every
+Beam's local runner reports metrics only when the pipeline ends, so progress comes from the counts
+themselves: the per-file passes (:mod:`transforms.work_files`) hand every count to a
+:class:`ProgressSink`, which adds records read (``read/records_in``) and documents written
+(``output/kept``) to one tracker per worker process, shared by every thread of that process
+through ``apache_beam.utils.shared.Shared``. The tracker prints a line to stderr at most every
 ``every_s`` seconds and once more when the worker tears down. With ``--direct_running_mode
 multi_processing`` each worker process reports its own share, tagged with its pid. On a remote
 runner the taps are not added: its own monitoring shows the counters.
@@ -16,7 +17,6 @@ import sys
 import threading
 import time
 
-import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 from apache_beam.utils.shared import Shared
 
@@ -66,36 +66,35 @@ class ProgressTracker:
         print(self.line(), file=self.stream or sys.stderr, flush=True)
 
 
-class ProgressFn(beam.DoFn):
-    """Counts each element as ``read`` or ``kept`` in the process's tracker; emits nothing."""
+class ProgressSink:
+    """Where the per-file passes send their counts on a local runner: ``read/records_in`` and
+    ``output/kept`` go to the worker process's tracker. Call :meth:`setup` in ``DoFn.setup`` and
+    :meth:`flush` in ``DoFn.teardown``."""
 
-    def __init__(self, shared: Shared, kind: str, every_s: float, per_worker: bool):
-        if kind not in ("read", "kept"):
-            raise ValueError(f"kind must be 'read' or 'kept', not {kind!r}")
-        self.shared = shared
-        self.kind = kind
-        self.every_s = every_s
-        self.per_worker = per_worker
+    def __init__(self, shared: Shared, every_s: float, per_worker: bool):
+        self.shared, self.every_s, self.per_worker = shared, every_s, per_worker
+        self.tracker = None
 
-    def setup(self):
+    def setup(self) -> None:
         tag = f" [worker {os.getpid()}]" if self.per_worker else ""
         self.tracker = self.shared.acquire(lambda: ProgressTracker(self.every_s, tag))
 
-    def process(self, element):
-        if self.kind == "read":
-            self.tracker.add(read=1)
-        else:
-            self.tracker.add(kept=1)
-        return ()
+    def count(self, namespace: str, name: str, n: int = 1) -> None:
+        if namespace == "read" and name == "records_in":
+            self.tracker.add(read=n)
+        elif namespace == "output" and name == "kept":
+            self.tracker.add(kept=n)
 
-    def teardown(self):
-        tracker = getattr(self, "tracker", None)
-        if tracker is not None:
-            tracker.flush()
+    def flush(self) -> None:
+        if self.tracker is not None:
+            self.tracker.flush()
+
+    def __getstate__(self):
+        return {**self.__dict__, "tracker": None}
 
 
 class Progress:
-    """Adds the taps to a pipeline under construction; a no-op when disabled or remote."""
+    """Progress of one run: a :class:`ProgressSink` for the per-file passes, or none when disabled or remote."""
 
     def __init__(self, options: PipelineOptions, every_s: float = DEFAULT_EVERY_S):
         runner = options.view_as(StandardOptions).runner
@@ -107,17 +106,9 @@ class Progress:
         self.every_s = every_s
         self.shared = Shared()
 
-    def tap(self, label: str, pcoll, kind: str) -> None:
-        if self.enabled:
-            pcoll | label >> beam.ParDo(ProgressFn(self.shared, kind, self.every_s, self.per_worker))
-
-    def tap_read(self, read_outputs: dict) -> None:
-        """Every record read: what the reader kept plus what it dropped."""
-        self.tap("ProgressReadKept", read_outputs["kept"], "read")
-        self.tap("ProgressReadDropped", read_outputs["rejected"], "read")
-
-    def tap_kept(self, docs) -> None:
-        self.tap("ProgressKept", docs, "kept")
+    def sink(self) -> ProgressSink | None:
+        """What the per-file passes count into; None when disabled or remote."""
+        return ProgressSink(self.shared, self.every_s, self.per_worker) if self.enabled else None
 
 
 def add_progress_argument(ap) -> None:

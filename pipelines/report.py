@@ -1,4 +1,8 @@
-"""The run report: every input record accounted for, from the pipeline's Metrics counters.
+"""The run report: every input record accounted for, from the counts the pipeline wrote as data.
+
+The counts come from the per-file passes' files (:func:`pipelines.curate.file_counts`), never from
+a runner's Metrics, which are for watching a job: a runner that retries or recomputes bundles
+counts them twice, and some runners have none.
 
 ``records_in`` is ``read/records_in``; ``dropped`` maps each reason to the sum of the
 ``dropped:<reason>`` counters of every step; ``kept`` is ``output/kept``. The invariant
@@ -11,20 +15,9 @@ from collections import defaultdict
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics.metric import MetricsFilter
 
 from pipelines.report_markdown import reasons_by_count
 from pipelines.report_pii import redaction_report
-
-
-def counters_from_result(result) -> dict[tuple[str, str], int]:
-    """``{(namespace, name): value}`` of every counter, committed values where the runner has them."""
-    out: dict[tuple[str, str], int] = {}
-    for c in result.metrics().query(MetricsFilter())["counters"]:
-        value = c.committed if c.committed is not None else c.attempted
-        key = (c.key.metric.namespace, c.key.metric.name)
-        out[key] = out.get(key, 0) + int(value or 0)
-    return out
 
 
 def build_report(counters: dict[tuple[str, str], int], steps: list[str], config: dict[str, Any],

@@ -19,6 +19,7 @@ FORBIDDEN = [
     ("train", "apache_beam", "the trainer reads Parquet, not Beam"),
     ("model", "train", "the model never imports the trainer"),
     ("transforms", "train", "pipeline steps never import the trainer"),
+    ("transforms", "pipelines", "steps never import the launcher (it imports them)"),
 ]
 # Modules shared by Beam and Parquet/trainer code: neither Beam nor torch (STYLE.md "Shape").
 PURE_MODULES = ["transforms/document.py", "transforms/ngrams.py", "transforms/jsonl.py",
@@ -89,3 +90,42 @@ def test_checker_sees_function_level_and_relative_imports():
     # A real violation is reported with its file.
     names = imported_modules("from train.evaluate.jsonl import read_jsonl_texts\n", "transforms.x")
     assert {"train.evaluate.jsonl", "train.evaluate.jsonl.read_jsonl_texts"} <= names
+
+
+def import_cycles(package: str) -> list[list[str]]:
+    """Circles among the modules of ``package`` (a dotted name under ROOT), each as the list of
+    modules around it, imports anywhere in a file counted."""
+    folder = ROOT / package.replace(".", "/")
+    modules = {_module_name(p): p for p in sorted(folder.rglob("*.py"))}
+    graph = {m: sorted({n for n in imported_modules(p.read_text(encoding="utf-8"), m)} & set(modules) - {m})
+             for m, p in modules.items()}
+    cycles, state = [], {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in graph[node]:
+            if state.get(nxt) == "open":
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = "done"
+
+    for m in graph:
+        if m not in state:
+            visit(m, [m])
+    return cycles
+
+
+def test_no_import_circle_in_dedup():
+    assert import_cycles("transforms.dedup") == []
+
+
+def test_cycle_checker_finds_a_circle(tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from pkg.b import x\n")
+    (pkg / "b.py").write_text("def f():\n    from pkg import a\n")
+    import sys
+
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert import_cycles("pkg") == [["pkg.a", "pkg.b", "pkg.a"]]

@@ -4,60 +4,46 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.step import Drop, Rejected, Step
+from transforms.step import Rejected, Step, bind_steps, run_steps
 
 REJECTED = "rejected"
 
 
-class StepCounters:
-    """``kept`` / ``dropped:<reason>`` (and any other named) counters in the step's namespace,
-    created lazily: the one way steps' Metrics counters are made."""
+class MetricsCount:
+    """``count(namespace, name, n)`` into Beam Metrics counters, each made once: the live view of
+    every step's counts (the report is built from the counts the pipeline writes as data)."""
 
-    def __init__(self, namespace: str):
-        self.namespace = namespace
-        self.kept = Metrics.counter(namespace, "kept")
-        self._named: dict[str, object] = {}
+    def __init__(self):
+        self._counters: dict[tuple[str, str], object] = {}
 
-    def inc(self, name: str, n: int = 1) -> None:
-        counter = self._named.get(name)
+    def __call__(self, namespace: str, name: str, n: int = 1) -> None:
+        counter = self._counters.get((namespace, name))
         if counter is None:
-            counter = self._named[name] = Metrics.counter(self.namespace, name)
+            counter = self._counters[(namespace, name)] = Metrics.counter(namespace, name)
         counter.inc(n)
-
-    def drop(self, reason: str, n: int = 1) -> None:
-        self.inc(f"dropped:{reason}", n)
 
 
 class ApplyStepFn(beam.DoFn):
-    """Runs a :class:`~transforms.step.Step` on each document, counts the verdicts and sends drops
-    to the ``rejected`` output as :class:`~transforms.step.Rejected` records."""
+    """Runs a :class:`~transforms.step.Step` on each document (or batch, with ``batch_size``)
+    through :func:`~transforms.step.run_steps`, counting into Beam Metrics, and sends drops to the
+    ``rejected`` output as :class:`~transforms.step.Rejected` records."""
 
-    def __init__(self, step: Step):
-        self.step = step
+    def __init__(self, step: Step, batch_size: int | None = None):
+        self.step, self.batch_size = step, batch_size
 
     def setup(self):
-        self.counters = StepCounters(self.step.name)
-        if self.step.counter_inc_fn is None:
-            self.step.bind_counter(self.counters.inc)
+        self.count = MetricsCount()
+        self.chain = [(self.step, self.batch_size)]
+        bind_steps(self.chain, self.count)
         self.step.setup()
 
-    def _route(self, doc, verdict):
-        if isinstance(verdict, Drop):
-            self.counters.drop(verdict.reason)
-            return beam.pvalue.TaggedOutput(REJECTED, Rejected(self.step.name, verdict.reason, verdict.rejected_doc(doc)))
-        self.counters.kept.inc()
-        return verdict
-
-    def process(self, doc):
-        yield self._route(doc, self.step.process(doc))
-
-
-class ApplyStepBatchFn(ApplyStepFn):
-    """Same contract over batches (from ``beam.BatchElements``), for model scoring."""
-
-    def process(self, docs):
-        for doc, verdict in zip(docs, self.step.process_batch(docs)):
-            yield self._route(doc, verdict)
+    def process(self, element):
+        docs = element if self.batch_size else [element]
+        for doc, step, reason in run_steps(docs, self.chain, self.count):
+            if reason is None:
+                yield doc
+            else:
+                yield beam.pvalue.TaggedOutput(REJECTED, Rejected(step, reason, doc))
 
 
 class ApplyStep(beam.PTransform):
@@ -80,7 +66,7 @@ class ApplyStep(beam.PTransform):
         if self.batch_size:
             batches = docs | "Batch" >> beam.BatchElements(
                 min_batch_size=1, max_batch_size=self.batch_size)
-            outs = batches | "Apply" >> beam.ParDo(ApplyStepBatchFn(self.step)).with_outputs(
+            outs = batches | "Apply" >> beam.ParDo(ApplyStepFn(self.step, self.batch_size)).with_outputs(
                 REJECTED, main="kept")
         else:
             outs = docs | "Apply" >> beam.ParDo(ApplyStepFn(self.step)).with_outputs(

@@ -31,6 +31,17 @@ def domain_of(doc: Document) -> str:
     return host or "(no url)"
 
 
+def drop_sample(step: str, reason: str, doc: Document) -> tuple[str, str, str, str, str, str]:
+    """What :class:`SampleDrops` keeps of one drop: ``(step, reason, domain, id, url, snippet)``;
+    plain strings, so no document crosses its shuffles."""
+    small = slim(doc)
+    return step, reason, small.domain, small.id, small.url or "", small.text
+
+
+def _as_sample(element) -> tuple[str, str, str, str, str, str]:
+    return drop_sample(element.step, element.reason, element.doc) if isinstance(element, Rejected) else element
+
+
 def slim(doc: Document) -> Document:
     """What the sample needs of a dropped document (a DoFn that drops documents itself, e.g. per
     input file, can emit ``Rejected(step, reason, slim(doc))`` for ``SampleDrops``)."""
@@ -93,8 +104,9 @@ class _WriteJsonFn(beam.DoFn):
 
 
 class SampleDrops(beam.PTransform):
-    """``rejected | SampleDrops(output)`` (``Rejected`` records) writes ``output/drop_samples.json``;
-    :func:`read_drop_samples` reads it back for the report."""
+    """``drops | SampleDrops(output)`` (:func:`drop_sample` tuples, or ``Rejected`` records made
+    into them first) writes ``output/drop_samples.json``; :func:`read_drop_samples` reads it back
+    for the report."""
 
     def __init__(self, output: str, top_domains: int = 5, snippets: int = 3):
         super().__init__()
@@ -103,18 +115,21 @@ class SampleDrops(beam.PTransform):
     def expand(self, rejected):
         from apache_beam.io.filesystems import FileSystems
 
-        slim_drops = rejected | "Slim" >> beam.Map(lambda r: (r.step, r.reason, slim(r.doc)))
-        domains = (slim_drops
-                   | "ByDomain" >> beam.Map(lambda t: ((t[0], t[1], t[2].domain), 1))
+        from transforms.shuffle import measured
+
+        samples = rejected | "Samples" >> beam.Map(_as_sample)
+        domains = (measured(samples | "ByDomain" >> beam.Map(lambda t: ((t[0], t[1], t[2]), 1)), "CountDomains")
                    | "CountDomains" >> beam.CombinePerKey(sum)
-                   | "ByReason" >> beam.Map(lambda kv: ((kv[0][0], kv[0][1]), (kv[0][2], kv[1])))
-                   | "TopDomains" >> beam.CombinePerKey(_TopFn(self.top_domains, _by_count_then_name)))
-        examples = (slim_drops
-                    | "Examples" >> beam.Map(lambda t: ((t[0], t[1]), (t[2].id, t[2].url or "", t[2].text)))
+                   | "ByReason" >> beam.Map(lambda kv: ((kv[0][0], kv[0][1]), (kv[0][2], kv[1]))))
+        domains = measured(domains, "TopDomains") | "TopDomains" >> beam.CombinePerKey(
+            _TopFn(self.top_domains, _by_count_then_name))
+        examples = (measured(samples | "Examples" >> beam.Map(lambda t: ((t[0], t[1]), (t[3], t[4], t[5]))),
+                             "SmallestIds")
                     | "SmallestIds" >> beam.CombinePerKey(_TopFn(self.snippets)))
-        return ({"domains": domains, "examples": examples}
-                | "Join" >> beam.CoGroupByKey()
-                | "Entry" >> beam.Map(_entry)
+        entries = (measured({"domains": domains, "examples": examples}, "Join")
+                   | "Join" >> beam.CoGroupByKey()
+                   | "Entry" >> beam.Map(_entry))
+        return (measured(entries, "All")
                 | "All" >> beam.combiners.ToList()
                 | "Write" >> beam.ParDo(_WriteJsonFn(FileSystems.join(self.output, DROP_SAMPLES_JSON))))
 

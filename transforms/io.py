@@ -1,99 +1,28 @@
-"""Beam I/O: reading input files into documents, writing Parquet shards and the rejects table."""
+"""Writing Parquet: shards per input file (rolled by size), the global repartition, the rejects.
+
+By default nothing groups documents: the second per-file pass (:mod:`transforms.work_files`)
+writes each input file's kept documents to ``data/<lang>/part-IIIII-RRRR.parquet`` (input file
+``I`` in sorted order, roll ``R`` of at most ``max_shard_chars`` characters of text), and the
+launcher names them ``train-SSSSS-of-NNNNN.parquet`` in that order once every file is written
+(:func:`number_shards`): the same input gives the same files, byte for byte, whatever the workers.
+With ``output.num_shards`` N > 1 the documents are instead repartitioned by a hash of their id
+into N shards (:class:`WriteShards`, sorted by id): the run's one shuffle of documents.
+"""
 from __future__ import annotations
 
 import hashlib
-import os
-from typing import Iterable, Mapping
+from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.io.parquetio import WriteToParquet
-from apache_beam.metrics import Metrics
 
-from transforms.apply import REJECTED, StepCounters
-from transforms.document import Document, parquet_schema, to_row
-from transforms.read import read_file
-from transforms.step import Drop, Rejected
+from transforms.shuffle import measured
 
-READ_NAMESPACE = "read"
 OUTPUT_NAMESPACE = "output"
 UNDETERMINED = "und"
-
-
-class ReadFileFn(beam.DoFn):
-    """File path -> one Document or Rejected per record. Counts ``read/records_in``."""
-
-    def __init__(self, max_record_bytes: int):
-        self.max_record_bytes = max_record_bytes
-
-    def setup(self):
-        self.counters = StepCounters(READ_NAMESPACE)
-        self.records_in = Metrics.counter(READ_NAMESPACE, "records_in")
-        self.files = Metrics.counter(READ_NAMESPACE, "files")
-
-    def process(self, path: str):
-        self.files.inc()
-        try:
-            # The readers detect compression from the bytes (gzip, LZ4, zstd), member by member.
-            stream = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-        except Exception:  # noqa: BLE001 - vanished or unreadable file: one counted drop
-            self.records_in.inc()
-            self.counters.drop("read_unreadable_file")
-            placeholder = Document(id=path, warc_file=os.path.basename(path))
-            yield beam.pvalue.TaggedOutput(REJECTED, Rejected(READ_NAMESPACE, "read_unreadable_file", placeholder))
-            return
-        with stream:
-            for ordinal, verdict in enumerate(read_file(stream, path, self.max_record_bytes)):
-                self.records_in.inc()
-                if isinstance(verdict, Drop):
-                    self.counters.drop(verdict.reason)
-                    placeholder = Document(id=f"{path}#{ordinal}", warc_file=os.path.basename(path))
-                    yield beam.pvalue.TaggedOutput(REJECTED, Rejected(READ_NAMESPACE, verdict.reason, placeholder))
-                else:
-                    self.counters.kept.inc()
-                    yield verdict
-
-
-class ReadInputs(beam.PTransform):
-    """File paths (already matched) -> ``{"kept": documents, "rejected": Rejected}``.
-
-    The paths are reshuffled first so that files, not records, spread over workers; the reading
-    and every per-document step after it then fuse into one streaming stage.
-    """
-
-    def __init__(self, paths: Iterable[str], max_record_bytes: int):
-        super().__init__()
-        self.paths = sorted(paths)
-        self.max_record_bytes = max_record_bytes
-
-    def expand(self, pbegin):
-        outs = (
-            pbegin
-            | "Paths" >> beam.Create(self.paths)
-            | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadRecords" >> beam.ParDo(ReadFileFn(self.max_record_bytes)).with_outputs(REJECTED, main="kept")
-        )
-        return {"kept": outs.kept, "rejected": outs[REJECTED]}
-
-
-class _ToRowFn(beam.DoFn):
-    """Counts ``output/kept`` and ``output/lang:<lang>`` as documents are written."""
-
-    def __init__(self, schema: pa.Schema, lang: str):
-        self.schema = schema
-        self.lang = lang
-
-    def setup(self):
-        self.kept = Metrics.counter(OUTPUT_NAMESPACE, "kept")
-        self.per_lang = Metrics.counter(OUTPUT_NAMESPACE, f"lang:{self.lang}")
-
-    def process(self, doc: Document):
-        self.kept.inc()
-        self.per_lang.inc()
-        yield to_row(doc, self.schema)
 
 
 def shard_of(doc_id: str, num_shards: int) -> int:
@@ -101,10 +30,80 @@ def shard_of(doc_id: str, num_shards: int) -> int:
     return int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:8], "big") % num_shards
 
 
+def write_table(path: str, rows: list[dict[str, Any]], schema: pa.Schema, row_group_rows: int) -> None:
+    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), f, compression="zstd",
+                       row_group_size=row_group_rows)
+
+
+class RollingWriter:
+    """Rows of one input file for one folder -> ``<prefix>-RRRR.parquet`` files of at most
+    ``max_chars`` characters of text each (at least one row), written one row group at a time.
+    Nothing is written for no rows."""
+
+    def __init__(self, prefix: str, schema: pa.Schema, max_chars: int, row_group_rows: int):
+        self.prefix, self.schema = prefix, schema
+        self.max_chars, self.row_group_rows = max_chars, row_group_rows
+        self.rolls, self.paths = 0, []
+        self._file = self._writer = None
+        self._rows: list[dict[str, Any]] = []
+        self._chars = 0
+
+    def write(self, row: dict[str, Any]) -> None:
+        size = len(row.get("text") or "")
+        if self._writer is not None and self._chars + size > self.max_chars:
+            self._close()
+        if self._writer is None:
+            path = f"{self.prefix}-{self.rolls:04d}.parquet"
+            self.rolls += 1
+            self.paths.append(path)
+            self._file = FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED)
+            self._writer = pq.ParquetWriter(self._file, self.schema, compression="zstd")
+            self._chars = 0
+        self._rows.append(row)
+        self._chars += size
+        if len(self._rows) >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+
+    def _close(self) -> None:
+        self._flush()
+        self._writer.close()
+        self._file.close()
+        self._file = self._writer = None
+
+    def close(self) -> list[str]:
+        if self._writer is not None:
+            self._close()
+        return self.paths
+
+
+def part_prefix(output: str, lang: str, file_index: int) -> str:
+    return FileSystems.join(output, "data", lang, f"part-{file_index:05d}")
+
+
+def number_shards(output: str) -> None:
+    """Rename every ``data/<lang>/part-*.parquet`` to ``train-SSSSS-of-NNNNN.parquet``, numbered per
+    language in name order (input file, then roll). Run by the launcher after the pipeline."""
+    matched = FileSystems.match([FileSystems.join(output, "data", "*", "part-*.parquet")])[0].metadata_list
+    by_lang: dict[str, list[str]] = {}
+    for m in matched:
+        by_lang.setdefault(m.path.rstrip("/").rsplit("/", 2)[-2], []).append(m.path)
+    for lang, paths in sorted(by_lang.items()):
+        paths.sort()
+        names = [FileSystems.join(output, "data", lang, f"train-{i:05d}-of-{len(paths):05d}.parquet")
+                 for i in range(len(paths))]
+        FileSystems.rename(paths, names)
+
+
 class WriteShardFn(beam.DoFn):
     """``((lang, shard), rows)`` -> one Parquet file, rows sorted by id: the same documents give the
     same bytes whatever the order they arrived in. Holds one shard's rows (a few hundred MB at the
-    recommended shard size; Beam's own sharded write groups by shard the same way)."""
+    recommended shard size)."""
 
     def __init__(self, output: str, schema: pa.Schema, num_shards: int, row_group_rows: int):
         self.output, self.schema = output, schema
@@ -116,85 +115,25 @@ class WriteShardFn(beam.DoFn):
         (lang, shard), rows = element
         rows = sorted(rows, key=lambda r: r["id"])
         path = FileSystems.join(self.output, "data", lang, f"train-{shard:05d}-of-{self.num_shards:05d}.parquet")
-        table = pa.Table.from_pylist(rows, schema=self.schema)
-        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            pq.write_table(table, f, compression="zstd", row_group_size=self.row_group_rows)
+        write_table(path, rows, self.schema, self.row_group_rows)
         pause_point("write")
         yield path
 
 
 class WriteShards(beam.PTransform):
-    """Documents -> ``DIR/data/<lang>/train-SSSSS-of-NNNNN.parquet`` (zstd), one writer per language.
+    """``((lang, shard), row)`` -> ``DIR/data/<lang>/train-SSSSS-of-NNNNN.parquet`` (zstd): the
+    global repartition of ``output.num_shards`` N > 1, a document's shard a hash of its id
+    (:func:`shard_of`), each shard sorted by id, so a rerun writes the same files byte for byte. A
+    shard no document falls into is not written. This is a shuffle of whole documents: the rows
+    cross it once (the default layout, one set of shards per input file, needs none)."""
 
-    With ``num_shards`` N > 0 a document's shard is a hash of its id and each shard is sorted by id
-    (:class:`WriteShardFn`): a rerun or a resumed run writes the same files byte for byte; a shard no
-    document falls into is not written. With 0, Beam's writer makes one file per bundle (no grouping
-    step, least memory; the split then depends on the runner). Documents whose language is not
-    among ``languages`` go to ``und``. Counts ``output/kept``.
-    """
-
-    def __init__(self, output: str, languages: list[str], extra_columns: Mapping[str, pa.DataType],
-                 num_shards: int = 1, row_group_rows: int = 10000):
+    def __init__(self, output: str, schema: pa.Schema, num_shards: int, row_group_rows: int = 10000):
         super().__init__()
-        self.output = output.rstrip("/")
-        self.languages = list(dict.fromkeys([*languages, UNDETERMINED]))
-        self.schema = parquet_schema(extra_columns)
-        self.num_shards = num_shards
-        self.row_group_rows = row_group_rows
+        self.output, self.schema = output.rstrip("/"), schema
+        self.num_shards, self.row_group_rows = num_shards, row_group_rows
 
-    def expand(self, docs):
-        index = {lang: i for i, lang in enumerate(self.languages)}
-        und = index[UNDETERMINED]
-        parts = docs | "ByLanguage" >> beam.Partition(lambda d, n: index.get(d.lang, und), len(self.languages))
-        results = []
-        for lang, part in zip(self.languages, parts):
-            rows = part | f"ToRows_{lang}" >> beam.ParDo(_ToRowFn(self.schema, lang))
-            if self.num_shards > 0:
-                n = self.num_shards
-                results.append(rows
-                               | f"Shard_{lang}" >> beam.Map(lambda r, lang=lang: ((lang, shard_of(r["id"], n)), r))
-                               | f"GroupShards_{lang}" >> beam.GroupByKey()
-                               | f"Write_{lang}" >> beam.ParDo(
-                                   WriteShardFn(self.output, self.schema, n, self.row_group_rows)))
-                continue
-            results.append(rows | f"Write_{lang}" >> WriteToParquet(
-                file_path_prefix=FileSystems.join(self.output, "data", lang, "train"),
-                schema=self.schema,
-                codec="zstd",
-                file_name_suffix=".parquet",
-                shard_name_template="-SSSSS-of-NNNNN",
-                num_shards=0,
-                row_group_buffer_size=64 * 1024 * 1024,
-                record_batch_size=min(self.row_group_rows, 1000),
-            ))
-        return results
-
-
-class _RejectedRowFn(beam.DoFn):
-    def __init__(self, schema: pa.Schema):
-        self.schema = schema
-
-    def process(self, rejected: Rejected):
-        row = to_row(rejected.doc, self.schema)
-        row["step"], row["reason"] = rejected.step, rejected.reason
-        yield row
-
-
-class WriteRejected(beam.PTransform):
-    """Rejected records -> ``DIR/rejected/rejected-SSSSS-of-NNNNN.parquet`` with ``step``/``reason``."""
-
-    def __init__(self, output: str, extra_columns: Mapping[str, pa.DataType], num_shards: int = 1):
-        super().__init__()
-        self.output = output.rstrip("/")
-        self.schema = parquet_schema(extra_columns, rejected=True)
-        self.num_shards = num_shards
-
-    def expand(self, rejected):
-        return (
-            rejected
-            | "ToRows" >> beam.ParDo(_RejectedRowFn(self.schema))
-            | "Write" >> WriteToParquet(
-                file_path_prefix=FileSystems.join(self.output, "rejected", "rejected"),
-                schema=self.schema, codec="zstd", file_name_suffix=".parquet",
-                shard_name_template="-SSSSS-of-NNNNN", num_shards=self.num_shards)
-        )
+    def expand(self, rows):
+        return (measured(rows, "GroupShards")
+                | "GroupShards" >> beam.GroupByKey()
+                | "Write" >> beam.ParDo(WriteShardFn(self.output, self.schema, self.num_shards,
+                                                     self.row_group_rows)))

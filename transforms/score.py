@@ -113,6 +113,12 @@ class ScoreDocuments(beam.PTransform):
         self.batch_size = batch_size
         self.columns = {s.column: pa.float32() for s in self.specs}
 
+    @property
+    def step(self) -> ScoreStep:
+        """Every scorer as one batched step, for the per-file pass after dedup (BERT models load
+        through the same per-process cache and pick CUDA themselves on a GPU worker)."""
+        return ScoreStep(self.specs)
+
     def expand(self, docs):
         inline = [s for s in self.specs if s.kind != "bert"]
         out = docs | "ScoreInline" >> ApplyStep(ScoreStep(inline), batch_size=self.batch_size)

@@ -2,15 +2,17 @@
 
 A step looks at one :class:`~transforms.document.Document` and returns it (possibly a changed
 copy: text extracted, language set, a score added; documents are frozen) to keep it, or a :class:`Drop` with a reason to drop it.
-Steps never count anything themselves: :class:`transforms.apply.ApplyStep` does the counting
-(``Metrics.counter(step.name, "kept")`` / ``"dropped:<reason>"``) and routes drops to a tagged
-output that can be written as a rejects table. This module imports no Beam, so steps are plain
-objects that unit tests call directly.
+Steps never count kept or dropped documents themselves: :func:`run_steps` runs a chain of them
+and counts ``kept`` / ``dropped:<reason>`` per step through an injected ``count(namespace, name,
+n)`` (TFDS C4's ``counter_inc_fn``): the work file's counts and Beam Metrics in the per-file
+passes (:mod:`transforms.work_files`), Beam Metrics in :class:`transforms.apply.ApplyStep`, a
+dict in tests. This module imports no Beam, so steps are plain objects that unit tests call directly.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, ClassVar, Iterable, Mapping, Union
+import functools
+from typing import Callable, ClassVar, Iterable, Mapping, Sequence, Union
 
 import pyarrow as pa
 
@@ -77,3 +79,49 @@ class Rejected:
     step: str
     reason: str
     doc: Document
+
+
+# ``count(namespace, name, n)``: where a chain's counts go.
+Count = Callable[[str, str, int], None]
+# A step of a chain and its batch size (None: one document at a time).
+ChainStep = tuple[Step, Union[int, None]]
+Outcome = tuple[Document, Union[str, None], Union[str, None]]
+
+
+def bind_steps(steps: Sequence[ChainStep], count: Count) -> None:
+    """Point every step's own :meth:`Step.count` at ``count`` in its namespace."""
+    for step, _ in steps:
+        step.bind_counter(functools.partial(count, step.name))
+
+
+def run_steps(docs: Sequence[Document], steps: Sequence[ChainStep], count: Count) -> list[Outcome]:
+    """Runs ``docs`` through the chain ``steps`` in order: ``(document, step, reason)`` per input,
+    in input order, reason None for a kept one (the final document), else the rejected document
+    and the step that dropped it. Counts ``kept`` / ``dropped:<reason>`` in each step's namespace.
+    A step with a batch size sees lists of at most that many documents (:meth:`Step.process_batch`)."""
+    current = list(docs)
+    out: list[Outcome | None] = [None] * len(current)
+    live = list(range(len(current)))
+    for step, batch_size in steps:
+        if not live:
+            break
+        inputs = [current[i] for i in live]
+        if batch_size:
+            verdicts: list[Verdict] = []
+            for start in range(0, len(inputs), batch_size):
+                verdicts.extend(step.process_batch(inputs[start:start + batch_size]))
+        else:
+            verdicts = [step.process(doc) for doc in inputs]
+        survivors = []
+        for i, doc, verdict in zip(live, inputs, verdicts):
+            if isinstance(verdict, Drop):
+                count(step.name, f"dropped:{verdict.reason}", 1)
+                out[i] = (verdict.rejected_doc(doc), step.name, verdict.reason)
+            else:
+                count(step.name, "kept", 1)
+                current[i] = verdict
+                survivors.append(i)
+        live = survivors
+    for i in live:
+        out[i] = (current[i], None, None)
+    return out

@@ -1,25 +1,28 @@
-"""The per-input-file stage: read one file, run the per-document steps, write one work file.
+"""The per-file passes: read one input file, run the per-document steps, write one work file;
+later, read the work file again, apply the dedup verdicts and the remaining steps, write its output.
 
-A run's steps split in two. The leading per-document steps (read, URL filter, extraction,
-language ID, heuristics: about 80% of the time, extraction alone most of it) only ever look at one
-document, so they run per input file, inside one DoFn, and leave one Parquet file per input under
-``DIR/_work/files/``, written under a temporary name and then renamed (through Beam's
-FileSystems, so on object stores too). An input whose work file exists is skipped: a resumed run
-redoes only the files that had not finished. The steps that need the whole collection (dedup,
-and whatever follows it in the config) then run over the work files, from scratch on every
-attempt; they are a small part of the time.
+A run's steps split in three. The leading per-document steps (read, URL filter, extraction,
+language ID, heuristics: about 80% of the time, extraction alone most of it) run per input file in
+the first pass (:class:`ProcessFileFn`), which leaves one Parquet file per input under
+``DIR/_work/files/``, written under a temporary name and then renamed (through Beam's FileSystems,
+so on object stores too). An input whose work file exists is skipped: a resumed run redoes only
+the files that had not finished. Beside each kept document the work file holds its key record
+(the ``k_*`` columns of :mod:`transforms.dedup.keys`), so the dedup steps read a few hundred bytes
+a document and decide on those alone (:mod:`transforms.dedup.decisions`); the documents
+themselves never cross a shuffle. The second pass (:mod:`transforms.finish_files`) re-reads each
+work file with the verdicts of its documents and writes the shards, the dedup index, the rejects
+and the file's counts; the global phase runs from scratch on every attempt.
 
 A work file holds the kept documents (with ``html`` while extraction has not run yet) and the
 dropped ones with ``step``/``reason``: whole with ``--write-rejected``, else only their id, URL,
 domain and first 200 characters (for the report's drop samples); the file's Parquet metadata
-holds the counters of its records (``{namespace: {counter: n}}``), which the driver adds to the report.
-The steps are called directly here rather than through :class:`~transforms.apply.ApplyStep`, with
-the same counter names.
+holds the counts of its records (``{namespace: {counter: n}}``), which the launcher adds to the
+report. Both passes run their steps with :func:`transforms.step.run_steps` and count through
+:class:`Counts`: into the file's counts (data, the report's source) and Beam Metrics (live).
 """
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import sys
@@ -35,11 +38,13 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.apply import REJECTED
+from transforms.apply import MetricsCount
+from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS, KEY_FIELDS, Keyer, key_record
 from transforms.document import Document, from_row, parquet_schema, to_row
 from transforms.drop_samples import slim
 from transforms.read import read_file
-from transforms.step import Drop, Rejected, Step
+from transforms.shuffle import measured
+from transforms.step import ChainStep, Drop, bind_steps, run_steps
 
 COUNTS_KEY = b"skypile_counts"
 READ = "read"
@@ -47,7 +52,8 @@ WORK_FIELDS = (pa.field("html", pa.binary()), pa.field("charset_hint", pa.string
                pa.field("step", pa.string()), pa.field("reason", pa.string()))
 BATCH_ROWS = 256
 # Test hook: a process started with this set to a pause point stops there, so that a test can
-# SIGKILL it at a known moment. Points: file_written, global, write (a staged shard), commit.
+# SIGKILL it at a known moment. Points: file_written (a work file), global (a work file's key
+# records read), write (a staged shard), commit.
 PAUSE_ENV = "SKYPILE_PAUSE_AT"
 
 
@@ -57,102 +63,156 @@ def pause_point(name: str) -> None:
         time.sleep(3600)
 
 
+@dataclasses.dataclass(frozen=True, order=True)
+class WorkFile:
+    """One input file's place in the run: its index in the sorted inputs and its paths."""
+
+    index: int
+    input: str
+    work: str
+    counts: str
+
+
 def work_schema(columns: Mapping[str, pa.DataType]) -> pa.Schema:
     schema = parquet_schema(columns)
-    for field in WORK_FIELDS:
+    for field in (*WORK_FIELDS, *KEY_FIELDS):
         schema = schema.append(field)
     return schema
 
 
-def process_records(records: Iterator[Any], path: str, steps: list[Step],
-                    counts: dict[str, dict[str, int]]) -> Iterator[tuple[Document, str | None, str | None]]:
-    """``(document, step, reason)`` per record: reason None for a kept one. Counts as
-    :class:`~transforms.apply.ApplyStepFn` does (``kept`` / ``dropped:<reason>`` per step)."""
-    def drop(namespace: str, reason: str) -> None:
-        counts[namespace][f"dropped:{reason}"] += 1
+class Counts:
+    """``count(namespace, name, n)`` of one work file: into :attr:`data` (written with the file's
+    output: what the report adds up), Beam Metrics (the live view) and the progress sink."""
 
-    for ordinal, verdict in enumerate(records):
-        counts[READ]["records_in"] += 1
-        if isinstance(verdict, Drop):
-            drop(READ, verdict.reason)
-            yield Document(id=f"{path}#{ordinal}", warc_file=os.path.basename(path)), READ, verdict.reason
-            continue
-        counts[READ]["kept"] += 1
-        doc = verdict
-        for step in steps:
-            result = step.process(doc)
-            if isinstance(result, Drop):
-                drop(step.name, result.reason)
-                yield result.rejected_doc(doc), step.name, result.reason
-                break
-            counts[step.name]["kept"] += 1
-            doc = result
-        else:
-            yield doc, None, None
+    def __init__(self, metrics: MetricsCount, progress=None):
+        self.data: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.metrics, self.progress = metrics, progress
+
+    def __call__(self, namespace: str, name: str, n: int = 1) -> None:
+        self.data[namespace][name] += n
+        self.metrics(namespace, name, n)
+        if self.progress is not None:
+            self.progress.count(namespace, name, n)
+
+    def plain(self) -> dict[str, dict[str, int]]:
+        return {ns: dict(sorted(c.items())) for ns, c in sorted(self.data.items())}
 
 
-class ProcessFileFn(beam.DoFn):
-    """``(input path, work path)`` -> the work path, after writing it unless it already exists."""
+class FilePassFn(beam.DoFn):
+    """What both passes share: a chain of steps bound once per worker to the current file's counts."""
 
-    def __init__(self, steps: list[Step], columns: Mapping[str, pa.DataType], max_record_bytes: int,
-                 keep_rejected: bool):
-        self.steps, self.columns = steps, dict(columns)
-        self.max_record_bytes, self.keep_rejected = max_record_bytes, keep_rejected
+    def __init__(self, steps: list[ChainStep], progress=None):
+        self.steps, self.progress = list(steps), progress
 
     def setup(self):
-        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for step in self.steps:
-            # Steps' own counts (e.g. heuristics' lines_removed:<rule>) go into the work file too,
-            # or a skipped file's counts would be missing from a resumed run's report.
-            step.bind_counter(functools.partial(self._count, step.name))
+        self.metrics = MetricsCount()
+        if self.progress is not None:
+            self.progress.setup()
+        self.counts = Counts(self.metrics, self.progress)
+        bind_steps(self.steps, self._count)
+        for step, _ in self.steps:
             step.setup()
+
+    def _count(self, namespace: str, name: str, n: int = 1) -> None:
+        self.counts(namespace, name, n)
+
+    def new_counts(self) -> Counts:
+        self.counts = Counts(self.metrics, self.progress)
+        return self.counts
+
+    def teardown(self):
+        if self.progress is not None:
+            self.progress.flush()
+
+
+def read_records(records: Iterator[Any], path: str, counts: Counts) -> Iterator[list[tuple[int, Any]]]:
+    """The reader's verdicts in chunks of :data:`BATCH_ROWS` ``(ordinal, Document or Drop)``,
+    counting ``read/records_in`` and ``read/kept`` / ``read/dropped:<reason>``."""
+    chunk = []
+    for ordinal, verdict in enumerate(records):
+        counts(READ, "records_in")
+        if isinstance(verdict, Drop):
+            counts(READ, f"dropped:{verdict.reason}")
+        else:
+            counts(READ, "kept")
+        chunk.append((ordinal, verdict))
+        if len(chunk) >= BATCH_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class ProcessFileFn(FilePassFn):
+    """A :class:`WorkFile` -> itself, after writing its work file unless it already exists."""
+
+    def __init__(self, steps: list[ChainStep], columns: Mapping[str, pa.DataType], max_record_bytes: int,
+                 keep_rejected: bool, keyer: Keyer, progress=None):
+        super().__init__(steps, progress)
+        self.columns = dict(columns)
+        self.max_record_bytes, self.keep_rejected, self.keyer = max_record_bytes, keep_rejected, keyer
+
+    def setup(self):
+        super().setup()
+        self.keyer.setup()
         self.schema = work_schema(self.columns)
         self.done = Metrics.counter("work", "files_done")
         self.skipped = Metrics.counter("work", "files_skipped")
 
-    def _count(self, namespace: str, name: str, n: int = 1) -> None:
-        self.counts[namespace][name] += n
-
-    def process(self, element):
-        path, work_path = element
-        if FileSystems.exists(work_path):
+    def process(self, element: WorkFile):
+        if FileSystems.exists(element.work):
             self.skipped.inc()
-            yield work_path
+            if self.progress is not None:  # its records were read by an earlier attempt
+                self.progress.count(READ, "records_in", read_counts(element.work)[READ]["records_in"])
+            yield element
             return
-        counts = self.counts = defaultdict(lambda: defaultdict(int))
-        counts[READ]["files"] += 1
-        tmp = f"{work_path}.tmp-{uuid.uuid4().hex[:12]}"
+        counts = self.new_counts()
+        counts(READ, "files")
+        tmp = f"{element.work}.tmp-{uuid.uuid4().hex[:12]}"
         with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as sink:
             writer = pq.ParquetWriter(sink, self.schema, compression="zstd")
             try:
-                stream = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+                stream = FileSystems.open(element.input, compression_type=CompressionTypes.UNCOMPRESSED)
             except Exception:  # noqa: BLE001 - vanished or unreadable file: one counted drop
                 stream = None
             if stream is None:
-                counts[READ]["records_in"] += 1
-                counts[READ]["dropped:read_unreadable_file"] += 1
-                rows = [self._row(Document(id=path), READ, "read_unreadable_file")]
+                counts(READ, "records_in")
+                counts(READ, "dropped:read_unreadable_file")
+                rows = [self._row(Document(id=element.input), READ, "read_unreadable_file")]
+                writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
             else:
                 with stream:
-                    rows = []
-                    for doc, step, reason in process_records(read_file(stream, path, self.max_record_bytes),
-                                                             path, self.steps, counts):
-                        if reason is None or self.keep_rejected:
-                            rows.append(self._row(doc, step, reason))
-                        else:  # what the report's drop samples need (transforms/drop_samples.py)
-                            rows.append(self._row(slim(doc), step, reason))
-                        if len(rows) >= BATCH_ROWS:
-                            writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
-                            rows = []
-            if rows:
-                writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
-            plain = {ns: dict(sorted(c.items())) for ns, c in sorted(counts.items())}
-            writer.add_key_value_metadata({COUNTS_KEY: json.dumps(plain).encode("utf-8")})
+                    records = read_file(stream, element.input, self.max_record_bytes)
+                    for chunk in read_records(records, element.input, counts):
+                        rows = self._rows(chunk, element.input, counts)
+                        writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+            writer.add_key_value_metadata({COUNTS_KEY: json.dumps(counts.plain()).encode("utf-8")})
             writer.close()
-        FileSystems.rename([tmp], [work_path])
+        FileSystems.rename([tmp], [element.work])
         self.done.inc()
         pause_point("file_written")
-        yield work_path
+        yield element
+
+    def _rows(self, chunk: list[tuple[int, Any]], path: str, counts: Counts) -> list[dict[str, Any]]:
+        docs = [v for _, v in chunk if not isinstance(v, Drop)]
+        outcomes = iter(run_steps(docs, self.steps, counts))
+        kept = []
+        rows = []
+        for ordinal, verdict in chunk:
+            if isinstance(verdict, Drop):
+                placeholder = Document(id=f"{path}#{ordinal}", warc_file=os.path.basename(path))
+                rows.append(self._row(placeholder, READ, verdict.reason))
+                continue
+            doc, step, reason = next(outcomes)
+            if reason is None:
+                kept.append((len(rows), doc))
+            rows.append(self._row(doc if reason is None or self.keep_rejected else slim(doc), step, reason))
+        keys = self.keyer.keys([doc for _, doc in kept])
+        for (i, _), values in zip(kept, keys):
+            rows[i].update(values)
+            if self.keyer.minhash is not None and values["k_bands"] is None:
+                counts("minhash_dedup", "docs_without_shingles")
+        return rows
 
     def _row(self, doc: Document, step: str | None, reason: str | None) -> dict[str, Any]:
         row = to_row(doc, self.schema)
@@ -162,59 +222,76 @@ class ProcessFileFn(beam.DoFn):
         return row
 
 
-def _document(row: dict[str, Any]) -> Document:
+def document(row: dict[str, Any]) -> Document:
+    """A work-file row without its key columns -> its document (with the raw payload)."""
     html, charset = row.pop("html", None), row.pop("charset_hint", None)
     return dataclasses.replace(from_row(row), html=html, charset_hint=charset)
 
 
-class ReadWorkFileFn(beam.DoFn):
-    """A work file -> its kept documents, and its dropped ones on the ``rejected`` output."""
+def open_work(path: str):
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
-    def process(self, work_path: str):
-        with FileSystems.open(work_path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            for batch in pq.ParquetFile(f).iter_batches(batch_size=BATCH_ROWS):
+
+class ReadKeysFn(beam.DoFn):
+    """A :class:`WorkFile` -> the key records of its kept documents (only their columns are read)."""
+
+    def process(self, element: WorkFile):
+        # the signature is for the index only, which the second pass writes from the work file
+        columns = [*DOC_COLUMNS, "reason", *(c for c in KEY_COLUMNS if c != "k_signature")]
+        row_number = 0
+        with open_work(element.work) as f:
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=4096, columns=columns):
                 for row in batch.to_pylist():
-                    step, reason = row.pop("step"), row.pop("reason")
-                    doc = _document(row)
-                    if reason is None:
-                        yield doc
-                    else:
-                        yield beam.pvalue.TaggedOutput(REJECTED, Rejected(step, reason, doc))
+                    if row["reason"] is None:
+                        yield key_record(row, (element.index, row_number))
+                    row_number += 1
         pause_point("global")
 
 
 def read_counts(work_path: str) -> dict[str, dict[str, int]]:
-    with FileSystems.open(work_path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+    with open_work(work_path) as f:
         meta = pq.ParquetFile(f).metadata.metadata or {}
     return json.loads(meta[COUNTS_KEY])
 
 
-def sum_counts(work_paths: list[str]) -> dict[tuple[str, str], int]:
-    """The counters of every work file, as ``{(namespace, name): total}``."""
+def sum_counts(count_maps) -> dict[tuple[str, str], int]:
+    """``{namespace: {name: n}}`` maps added up as ``{(namespace, name): total}``."""
     out: dict[tuple[str, str], int] = defaultdict(int)
-    for path in work_paths:
-        for namespace, counters in read_counts(path).items():
+    for counts in count_maps:
+        for namespace, counters in counts.items():
             for name, value in counters.items():
                 out[(namespace, name)] += value
     return dict(out)
 
 
 class ProcessFiles(beam.PTransform):
-    """``(input path, work path)`` pairs -> ``{"kept": documents, "rejected": Rejected}`` read back
-    from the work files (written first where missing). The pairs are reshuffled so that files
-    spread over workers; a second reshuffle separates writing the work files from reading them."""
+    """:class:`WorkFile` entries -> ``{"files": the entries once their work files exist, "keys":
+    the key records of their kept documents}``. The entries are reshuffled so that files spread
+    over workers; a second reshuffle separates writing the work files from reading them."""
 
-    def __init__(self, pairs: list[tuple[str, str]], steps: list[Step], columns: Mapping[str, pa.DataType],
-                 max_record_bytes: int, keep_rejected: bool):
+    def __init__(self, files: list[WorkFile], steps: list[ChainStep], columns: Mapping[str, pa.DataType],
+                 max_record_bytes: int, keep_rejected: bool, keyer: Keyer, progress=None):
         super().__init__()
-        self.pairs = sorted(pairs)
-        self.fn = ProcessFileFn(steps, columns, max_record_bytes, keep_rejected)
+        self.files = sorted(files)
+        self.fn = ProcessFileFn(steps, columns, max_record_bytes, keep_rejected, keyer, progress)
 
     def expand(self, pbegin):
-        outs = (pbegin
-                | "Paths" >> beam.Create(self.pairs, reshuffle=False)  # SpreadFiles reshuffles
-                | "SpreadFiles" >> beam.Reshuffle()
-                | "ProcessFiles" >> beam.ParDo(self.fn)
-                | "SpreadWork" >> beam.Reshuffle()
-                | "ReadWork" >> beam.ParDo(ReadWorkFileFn()).with_outputs(REJECTED, main="kept"))
-        return {"kept": outs.kept, "rejected": outs[REJECTED]}
+        entries = pbegin | "Paths" >> beam.Create(self.files, reshuffle=False)  # SpreadFiles reshuffles
+        written = (measured(entries, "SpreadFiles")
+                   | "SpreadFiles" >> beam.Reshuffle()
+                   | "ProcessFiles" >> beam.ParDo(self.fn))
+        done = measured(written, "SpreadWork") | "SpreadWork" >> beam.Reshuffle()
+        return {"files": done, "keys": done | "ReadKeys" >> beam.ParDo(ReadKeysFn())}
+
+
+def write_counts(path: str, counts: dict[str, dict[str, int]]) -> None:
+    """Under a temporary name, then renamed: a retried or recomputed file overwrites, never adds."""
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:12]}"
+    with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        f.write(json.dumps(counts, sort_keys=True).encode("utf-8"))
+    FileSystems.rename([tmp], [path])
+
+
+def read_json_counts(path: str) -> dict[str, dict[str, int]]:
+    with open_work(path) as f:
+        return json.loads(f.read().decode("utf-8"))

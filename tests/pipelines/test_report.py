@@ -1,15 +1,10 @@
-"""The run report from Metrics counters: the invariant, reasons, the funnel table, report.json."""
+"""The run report from the counts a run wrote: the invariant, reasons, the funnel table, report.json."""
 from __future__ import annotations
 
 import json
 
-
-from pipelines.report import build_report, counters_from_result, funnel_table, write_report
+from pipelines.report import build_report, funnel_table, write_report
 from pipelines.report_markdown import funnel_markdown
-from tests.conftest import beam_test_pipeline
-from transforms.apply import ApplyStep
-from transforms.extract import Extract
-from transforms.io import ReadInputs, WriteShards
 
 COUNTERS = {
     ("read", "records_in"): 10, ("read", "files"): 2, ("read", "kept"): 6,
@@ -46,21 +41,37 @@ def test_funnel_table_reads_top_down():
     assert lines[-1] == "records in 10 = kept 4 + dropped 6 (balanced)"
 
 
-def test_report_from_a_real_run_is_written_and_balanced(shared_data, tmp_path):
+def test_report_from_a_real_run_is_built_from_the_counts_it_wrote(shared_data, tmp_path):
+    """The report of a real curate run adds up the counts files the pipeline wrote (work files and
+    ``_work/counts``), never Beam Metrics: the same report from those files alone."""
+    import subprocess
+    import sys
+
+    from pipelines.curate import file_counts, work_files
+    from pipelines.run_state import describe_inputs
+
     files = [str(shared_data / "warc/commoncrawl_whirlwind/whirlwind.warc.gz"),
              str(shared_data / "warc/resiliparse/clipped.warc.gz")]
-    p = beam_test_pipeline()
-    read = p | ReadInputs(files, 10 << 20)
-    out = read["kept"] | "Extract" >> ApplyStep(Extract(extractor="resiliparse"))
-    _ = out["kept"] | WriteShards(str(tmp_path), [], {})
-    result = p.run()
-    result.wait_until_finish()
-    report = build_report(counters_from_result(result), ["extract"], {"extract": {}}, files)
+    out = tmp_path / "out"
+    env = {**__import__("os").environ, "SKYPILE_PAUSE_AT": "commit"}  # stop before _work is deleted
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "curate", "--input", *files, "--output",
+                             str(out), "--disable", "score", "--disable", "score_filter", "--progress-every", "0"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stderr:
+        if "paused at commit" in line:
+            break
+    work = work_files(str(out), describe_inputs(sorted(files)))
+    counts = file_counts(work)
+    proc.kill()
+    proc.wait()
+    report = build_report(counts, ["extract"], {"extract": {}}, files)
     path = write_report(str(tmp_path), report)
     saved = json.loads(open(path, encoding="utf-8").read())
-    assert saved["records_in"] == 5 and saved["balanced"] is True
-    assert saved["dropped"] == {"read_not_response": 3, "read_truncated": 1}
-    assert saved["kept"] == 1 and saved["kept_per_language"] == {"und": 1}
+    staged = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else \
+        json.loads((out / "_work/staging/report.json").read_text())
+    assert saved["records_in"] == staged["records_in"] == 5 and saved["balanced"] is True
+    assert saved["dropped"] == staged["dropped"] and saved["kept"] == staged["kept"]
+    assert saved["dropped"]["read_not_response"] == 3 and saved["dropped"]["read_truncated"] == 1
 
 
 def test_report_md_lists_the_tool_versions_of_the_run():

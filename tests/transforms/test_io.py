@@ -1,4 +1,4 @@
-"""Output: Parquet shards per language with the shared schema, zstd, and the rejects table."""
+"""Output: Parquet shards per language with the shared schema, zstd: rolled per input file, or repartitioned."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,10 +8,9 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.conftest import beam_test_pipeline, step_counters
-from transforms.document import Document, parquet_schema
-from transforms.io import WriteRejected, WriteShards, shard_of
-from transforms.step import Rejected
+from tests.conftest import beam_test_pipeline
+from transforms.document import Document, parquet_schema, to_row
+from transforms.io import RollingWriter, WriteShards, number_shards, part_prefix, shard_of
 
 DATE = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -28,45 +27,47 @@ def _docs(shared_data):
     return docs
 
 
-def test_shards_per_language_with_shared_schema_and_zstd(shared_data, tmp_path):
+def test_global_repartition_shards_per_language_sorted_by_id_zstd(shared_data, tmp_path):
     docs = _docs(shared_data)
-    p = beam_test_pipeline()
-    _ = (p | beam.Create(docs)
-         | WriteShards(str(tmp_path), ["zh", "en"], {"quality": pa.float32()}, num_shards=2))
-    result = p.run()
-    result.wait_until_finish()
-    expected_schema = parquet_schema({"quality": pa.float32()})
+    schema = parquet_schema({"quality": pa.float32()})
+    lang_of = {"zh": "zh", "en": "en"}
+    rows = [((lang_of.get(d.lang, "und"), shard_of(d.id, 2)), to_row(d, schema)) for d in docs]
+    with beam_test_pipeline() as p:
+        _ = p | beam.Create(rows) | WriteShards(str(tmp_path), schema, num_shards=2)
     for lang, ids in (("zh", {"zh0", "zh1", "zh2"}), ("en", {"en0", "en1", "en2", "en3"}), ("und", {"fr0"})):
         files = sorted((tmp_path / "data" / lang).glob("*.parquet"))
         # a document's shard is a hash of its id; a shard no document falls into is not written
-        expected = {f"train-{shard_of(i, 2):05d}-of-00002.parquet" for i in ids}
-        assert [f.name for f in files] == sorted(expected)
-        rows = []
+        assert [f.name for f in files] == sorted({f"train-{shard_of(i, 2):05d}-of-00002.parquet" for i in ids})
+        got = []
         for f in files:
             meta = pq.ParquetFile(f)
-            assert meta.schema_arrow.remove_metadata() == expected_schema
+            assert meta.schema_arrow.remove_metadata() == schema
             assert meta.metadata.row_group(0).column(0).compression == "ZSTD"
             shard_rows = pq.read_table(f).to_pylist()
             assert [r["id"] for r in shard_rows] == sorted(r["id"] for r in shard_rows)  # sorted by id
-            assert {f"train-{shard_of(r['id'], 2):05d}-of-00002.parquet" for r in shard_rows} == {f.name}
-            rows += shard_rows
-        assert {r["id"] for r in rows} == ids
+            got += shard_rows
+        assert {r["id"] for r in got} == ids
     zh_rows = pq.read_table(tmp_path / "data/zh").to_pylist()
     assert all(r["warc_date"] == DATE and r["quality"] is not None for r in zh_rows)
-    en_rows = pq.read_table(tmp_path / "data/en").to_pylist()
-    assert all(r["quality"] is None and r["title"].startswith("PEP") for r in en_rows)
-    counters = step_counters(result, "output")  # summed over the per-language writers
-    assert counters == {"kept": 8, "lang:zh": 3, "lang:en": 4, "lang:und": 1}
 
 
-def test_rejects_table_has_step_and_reason(shared_data, tmp_path):
-    docs = _docs(shared_data)[:3]
-    rejected = [Rejected("langid", "langid_low_score", docs[0]), Rejected("extract", "extract_empty", docs[1]),
-                Rejected("read", "read_corrupt", Document(id="f.warc.gz#3", warc_file="f.warc.gz"))]
-    with beam_test_pipeline() as p:
-        _ = p | beam.Create(rejected) | WriteRejected(str(tmp_path), {"quality": pa.float32()})
-    rows = pq.read_table(tmp_path / "rejected").to_pylist()
-    assert sorted((r["id"], r["step"], r["reason"]) for r in rows) == [
-        ("f.warc.gz#3", "read", "read_corrupt"), ("zh0", "langid", "langid_low_score"),
-        ("zh1", "extract", "extract_empty")]
-    assert pq.read_schema(next((tmp_path / "rejected").glob("*.parquet"))).names[-2:] == ["step", "reason"]
+def test_rolling_writer_rolls_by_text_size_and_numbering_is_by_file_then_roll(shared_data, tmp_path):
+    docs = _docs(shared_data)
+    schema = parquet_schema({})
+    sizes = [len(d.text) for d in docs]
+    limit = max(sizes) + 1  # every file holds at least one row and at most `limit` characters
+    writers = [RollingWriter(part_prefix(str(tmp_path), "xx", i), schema, limit, row_group_rows=2) for i in (1, 0)]
+    for n, doc in enumerate(docs):
+        writers[n % 2].write(to_row(doc, schema))
+    written = [p for w in writers for p in w.close()]
+    assert len(written) > 2 and all(p.endswith(".parquet") for p in written)
+    for path in written:
+        texts = pq.read_table(path).column("text").to_pylist()
+        assert texts and (len(texts) == 1 or sum(map(len, texts)) <= limit)
+    by_file = {0: [d.id for d in docs[1::2]], 1: [d.id for d in docs[0::2]]}
+    number_shards(str(tmp_path))
+    names = sorted(p.name for p in (tmp_path / "data/xx").iterdir())
+    assert names == [f"train-{i:05d}-of-{len(written):05d}.parquet" for i in range(len(written))]
+    ids = [r["id"] for name in names for r in pq.read_table(tmp_path / "data/xx" / name).to_pylist()]
+    assert ids == by_file[0] + by_file[1]  # input file 0's rows first, each file's in the order written
+    assert RollingWriter(part_prefix(str(tmp_path), "yy", 0), schema, limit, 2).close() == []  # no rows, no file

@@ -7,16 +7,12 @@ import io
 import json
 import zlib
 
-import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.testing.util import assert_that, equal_to
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.conftest import beam_test_pipeline, step_counters
-from transforms.io import ReadInputs
 from transforms.read import read_file
 from transforms.step import Drop
 
@@ -220,34 +216,6 @@ def test_jsonl_and_parquet_documents(shared_data, tmp_path):
     assert outcomes(tmp_path / "docs.parquet") == {"text": 1, "read_no_text": 1}
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 but not really")
     assert outcomes(tmp_path / "bad.parquet") == {"read_corrupt": 1}
-
-
-def test_read_inputs_counts_every_record_of_good_and_broken_files(shared_data, tmp_path):
-    (tmp_path / "empty.warc.gz").write_bytes(b"")
-    files = [str(shared_data / "warc" / n) for n in (
-        "warcio/example-bad-non-chunked.warc.gz", "warcio/example-wrong-chunks.warc.gz",
-        "resiliparse/clipped.warc.gz", "commoncrawl_whirlwind/whirlwind.warc.gz")] + [str(tmp_path / "empty.warc.gz")]
-    p = beam_test_pipeline()
-    out = p | ReadInputs(files, CAP)
-    assert_that(out["kept"] | "Urls" >> beam.Map(lambda d: d.url), equal_to([
-        "http://example.com/", "http://example.com/", "https://an.wikipedia.org/wiki/Escopete"]), label="KeptUrls")
-    assert_that(out["rejected"] | "Reasons" >> beam.Map(lambda r: r.reason), equal_to(
-        ["read_not_response"] * 9 + ["read_truncated", "read_empty_file"]), label="Reasons")
-    result = p.run()
-    result.wait_until_finish()
-    assert step_counters(result, "read") == {"files": 5, "records_in": 14, "kept": 3,
-                                         "dropped:read_not_response": 9, "dropped:read_truncated": 1,
-                                         "dropped:read_empty_file": 1}
-
-
-def test_a_file_that_vanished_after_matching_is_one_counted_drop(tmp_path):
-    p = beam_test_pipeline()
-    out = p | ReadInputs([str(tmp_path / "gone.warc.gz")], CAP)
-    assert_that(out["rejected"] | beam.Map(lambda r: (r.doc.warc_file, r.reason)),
-                equal_to([("gone.warc.gz", "read_unreadable_file")]))
-    result = p.run()
-    result.wait_until_finish()
-    assert step_counters(result, "read") == {"files": 1, "records_in": 1, "dropped:read_unreadable_file": 1}
 
 
 def _zstd_warc(shared_data) -> tuple[bytes, list[tuple[int, int]]]:

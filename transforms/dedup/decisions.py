@@ -1,9 +1,13 @@
-"""Joining per-document dedup decisions back onto the documents, and applying them as a Step.
+"""Dedup decisions: who survives a group of copies, routing decisions to key records, applying them.
 
-Dedup steps decide on small records (ids, hashes, dates) grouped across the whole collection; the
-documents themselves cross exactly one shuffle: a CoGroupByKey by id with the decisions. The
-verdict then goes through :class:`transforms.apply.ApplyStep`, so ``kept`` / ``dropped:<reason>``
-are counted by the one shared DoFn like every other step.
+Dedup steps decide on key records (:mod:`.keys`: ids, hashes, dates) grouped across the whole
+collection, one ``(id, Decision)`` per document that the step changes. :class:`DecideOnKeys`
+joins a step's decisions onto its key records (a CoGroupByKey of small records): the surviving
+records go on to the next dedup step, and every decision becomes a verdict ``(work file index,
+(row, step, Decision))`` for the second per-file pass, which applies it to the document in its
+work file with :class:`DecisionStep` (counted like every other step). :class:`DedupDocuments`
+does the same on a collection of documents (tests and benchmarks of one step): keys, decisions,
+then the decisions joined back onto the documents by id.
 """
 from __future__ import annotations
 
@@ -14,13 +18,14 @@ import apache_beam as beam
 import pyarrow as pa
 
 from transforms.apply import ApplyStep
+from transforms.dedup.keys import LOC, PREVIOUS_COLUMN
 from transforms.document import Document
 from transforms.step import Drop, Step, Verdict
 
-# Where the joined decision waits in ``Document.extra`` until the step reads (and removes) it.
+# Where the joined decision waits in ``Document.extra`` until the step reads (and removes) it: one
+# Decision, or ``{step name: Decision}`` for a document that several dedup steps decide on.
 DECISION_KEY = "_dedup_decision"
-# The id of the earlier corpus's document that a ``*_previous`` drop duplicates.
-PREVIOUS_COLUMN = "previous_id"
+VERDICTS = "verdicts"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +94,11 @@ class DecisionStep(Step):
     def process(self, doc: Document) -> Verdict:
         extra = dict(doc.extra)
         decision = extra.pop(DECISION_KEY, None)
+        if isinstance(decision, dict):  # several steps' decisions: take this step's, leave the others
+            others = {k: v for k, v in decision.items() if k != self.name}
+            decision = decision.get(self.name)
+            if others:
+                extra[DECISION_KEY] = others
         extra.update(self.defaults)
         if decision is not None:
             extra.update(decision.values)  # dropped documents carry them too (rejects table)
@@ -102,6 +112,85 @@ class DecisionStep(Step):
     def apply_payload(self, doc: Document, payload: Any) -> Verdict:
         """Hook for steps whose decision changes the document (line dedup)."""
         return doc
+
+
+class RouteDecisionFn(beam.DoFn):
+    """``(id, {"keys": [record], "decisions": [...]})`` -> the record unless its decision drops it,
+    and the decision as a verdict ``(work file index, (row, step, Decision))`` on ``verdicts``."""
+
+    def __init__(self, step: str):
+        self.step = step
+
+    def process(self, element):
+        doc_id, grouped = element
+        decisions = list(grouped["decisions"])
+        if len(decisions) > 1:
+            raise ValueError(f"document {doc_id}: {len(decisions)} dedup decisions, expected at most 1")
+        for record in grouped["keys"]:
+            if decisions:
+                work, row = record[LOC]
+                yield beam.pvalue.TaggedOutput(VERDICTS, (work, (row, self.step, decisions[0])))
+                if decisions[0].drop:
+                    continue
+            yield record
+
+
+class DecideOnKeys(beam.PTransform):
+    """``keys | DecideOnKeys(name, step)`` -> ``{"kept": key records, "verdicts": ...}``; ``step``
+    is a dedup PTransform with ``decide(keys) -> (id, Decision)``."""
+
+    def __init__(self, name: str, step):
+        super().__init__()
+        self.name, self.step = name, step
+
+    def expand(self, keys):
+        from transforms.shuffle import measured
+
+        decisions = self.step.decide(keys)
+        keyed = keys | "KeyById" >> beam.Map(lambda r: (r["id"], r))
+        outs = (measured({"keys": keyed, "decisions": decisions}, "JoinDecisions")
+                | "JoinDecisions" >> beam.CoGroupByKey()
+                | "Route" >> beam.ParDo(RouteDecisionFn(self.name)).with_outputs(VERDICTS, main="kept"))
+        return {"kept": outs.kept, VERDICTS: outs[VERDICTS]}
+
+
+class KeyRecordsFn(beam.DoFn):
+    """A batch of documents -> their key records (no work file: ``loc`` None), for
+    :class:`DedupDocuments`; counts ``docs_without_shingles`` in ``namespace`` when MinHash keys
+    are made."""
+
+    def __init__(self, keyer, namespace: str):
+        self.keyer, self.namespace = keyer, namespace
+
+    def setup(self):
+        from apache_beam.metrics import Metrics
+
+        self.keyer.setup()
+        self.no_shingles = Metrics.counter(self.namespace, "docs_without_shingles")
+
+    def process(self, docs):
+        from transforms.dedup.keys import key_record
+
+        for doc, keys in zip(docs, self.keyer.keys(docs)):
+            if self.keyer.minhash is not None and keys["k_bands"] is None:
+                self.no_shingles.inc()
+            yield key_record({"id": doc.id, "url": doc.url, "warc_file": doc.warc_file, **keys}, None)
+
+
+class DedupDocuments(beam.PTransform):
+    """``docs | DedupDocuments(name, step, keyer)`` -> ``{"kept", "rejected"}``: one dedup step on
+    a collection of documents (its tests, benchmarks); the curate chain decides on the work files'
+    key records instead and never shuffles documents."""
+
+    def __init__(self, name: str, step, keyer):
+        super().__init__()
+        self.name, self.step, self.keyer = name, step, keyer
+
+    def expand(self, docs):
+        keys = (docs
+                | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=256)
+                | "Keys" >> beam.ParDo(KeyRecordsFn(self.keyer, self.name)))
+        return docs | "Apply" >> ApplyDecisions(self.step.decide(keys), self.step.decision_step())
 
 
 class AttachDecisionFn(beam.DoFn):

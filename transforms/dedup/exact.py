@@ -9,41 +9,22 @@ unique). With ``--dedup-against``, a text already in an earlier corpus drops eve
 """
 from __future__ import annotations
 
-import hashlib
-import math
-import re
-import unicodedata
 import apache_beam as beam
 import pyarrow as pa
 
-from transforms.dedup.decisions import (PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep,
-                                        group_with_previous)
-from transforms.document import Document
+from transforms.dedup.decisions import PREVIOUS_COLUMN, Decision, DecisionStep, DedupDocuments, group_with_previous
+from transforms.dedup.keys import Keyer, normalize_text, text_hash  # noqa: F401 - the text key, defined there
+from transforms.dedup.previous import match_previous
+from transforms.shuffle import measured
 
-_SPACES = re.compile(r"\s+")
+NAME = "exact_dedup"
 COUNT_COLUMN = "exact_dup_count"
 DUPLICATE = Decision(drop="exact_duplicate")
 
 
-def normalize_text(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
-
-
-def text_hash(text: str) -> bytes:
-    """16 bytes of SHA-1 of the normalised text (a collision needs ~2^64 texts)."""
-    return hashlib.sha1(normalize_text(text).encode("utf-8")).digest()[:16]
-
-
-def _score(doc: Document, score_column: str) -> float:
-    """The survivor score; missing or NaN ranks below every real score."""
-    value = doc.extra.get(score_column) if score_column else None
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return -math.inf
-    return float(value)
-
-
 class ExactDedup(beam.PTransform):
-    """``docs -> {"kept", "rejected"}`` with one document per normalised text."""
+    """Exact dedup: ``decide(key records) -> (id, Decision)``; ``docs | ExactDedup()`` -> ``{"kept",
+    "rejected"}`` on documents (tests)."""
 
     columns = {COUNT_COLUMN: pa.int32()}
     previous = None
@@ -57,20 +38,24 @@ class ExactDedup(beam.PTransform):
         self.previous, self.columns = previous, {**self.columns, PREVIOUS_COLUMN: pa.string()}
         return self
 
-    def expand(self, docs):
-        from transforms.dedup.index import match_previous
+    def keyer(self) -> Keyer:
+        return Keyer(score_column=self.score_column)
 
-        column = self.score_column
-        keys = docs | "TextHashes" >> beam.Map(lambda d: (text_hash(d.text), (_score(d, column), d.id)))
+    def decision_step(self) -> DecisionStep:
+        return DecisionStep(NAME, self.columns, defaults={COUNT_COLUMN: 1})
+
+    def decide(self, keys):
+        keys = keys | "TextHashes" >> beam.Map(lambda r: (r["k_text_hash"], (r["k_score"], r["id"])))
         if self.previous is not None:
             earlier = match_previous(self.previous, ["text_hash"], keys | "NewTexts" >> beam.Keys(),
                                      lambda r: [r["text_hash"]] if r["text_hash"] else [],
                                      lambda r: (None, r["id"]), "PreviousTexts")
             keys = (keys, earlier) | "WithPrevious" >> beam.Flatten()
-        decisions = (keys
-                     | "GroupByText" >> beam.GroupByKey()
-                     | "ExactDecisions" >> beam.FlatMapTuple(
-                         lambda _, copies: group_with_previous(copies, DUPLICATE, "exact_duplicate_previous",
-                                                               COUNT_COLUMN)))
-        step = DecisionStep("exact_dedup", self.columns, defaults={COUNT_COLUMN: 1})
-        return docs | "Apply" >> ApplyDecisions(decisions, step)
+        return (measured(keys, "GroupByText")
+                | "GroupByText" >> beam.GroupByKey()
+                | "ExactDecisions" >> beam.FlatMapTuple(
+                    lambda _, copies: group_with_previous(copies, DUPLICATE, "exact_duplicate_previous",
+                                                          COUNT_COLUMN)))
+
+    def expand(self, docs):
+        return docs | "Dedup" >> DedupDocuments(NAME, self, self.keyer())

@@ -11,35 +11,25 @@ lines and list bullets would otherwise be stripped everywhere. Removed lines are
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from typing import Any, Iterable
 
 import apache_beam as beam
 import pyarrow as pa
-from apache_beam.metrics import Metrics
 
-from transforms.dedup.decisions import ApplyDecisions, Decision, DecisionStep
+from transforms.dedup.decisions import Decision, DecisionStep, DedupDocuments
+from transforms.dedup.keys import Keyer, line_hash  # noqa: F401 - line_hash: the line key, defined there
 from transforms.document import Document
+from transforms.shuffle import measured
 from transforms.step import Drop, Verdict
 
 NAME = "line_dedup"
 REMOVED_COLUMN = "lines_removed"
 
 
-def line_hash(line: str) -> bytes:
-    """8 bytes of SHA-1 of the stripped line (collisions are negligible below ~2^32 lines)."""
-    return hashlib.sha1(line.strip().encode("utf-8")).digest()[:8]
-
-
-def line_keys(doc: Document, min_line_chars: int) -> Iterable[tuple[bytes, str]]:
-    """``(line hash, id)`` once per distinct long-enough line of the document."""
-    seen = set()
-    for line in doc.text.split("\n"):
-        if len(line.strip()) >= min_line_chars:
-            h = line_hash(line)
-            if h not in seen:
-                seen.add(h)
-                yield h, doc.id
+def line_keys(record: dict) -> Iterable[tuple[bytes, str]]:
+    """``(line hash, id)`` once per distinct long-enough line of the document (its key record)."""
+    for h in record["k_lines"] or ():
+        yield h, record["id"]
 
 
 def remove_lines(text: str, hashes: frozenset, min_line_chars: int) -> tuple[str, int]:
@@ -54,6 +44,9 @@ def remove_lines(text: str, hashes: frozenset, min_line_chars: int) -> tuple[str
 
 
 class LineDedupStep(DecisionStep):
+    """Removes the lines its decision names; counts them as ``lines_removed:line_dedup`` when the
+    document is kept (the report sums them)."""
+
     def __init__(self, min_line_chars: int):
         super().__init__(NAME, {REMOVED_COLUMN: pa.int32()}, defaults={REMOVED_COLUMN: 0})
         self.min_line_chars = min_line_chars
@@ -63,20 +56,8 @@ class LineDedupStep(DecisionStep):
         doc = dataclasses.replace(doc, text=text, extra={**doc.extra, REMOVED_COLUMN: removed})
         if not text.strip():
             return Drop("line_dedup_empty", doc)
+        self.count(f"lines_removed:{NAME}", removed)
         return doc
-
-
-class CountRemovedLinesFn(beam.DoFn):
-    """Adds each kept document's ``lines_removed`` to the report's ``lines_removed:line_dedup``."""
-
-    def setup(self):
-        self.counter = Metrics.counter(NAME, f"lines_removed:{NAME}")
-
-    def process(self, doc):
-        self.counter.inc(doc.extra.get(REMOVED_COLUMN) or 0)
-        yield doc
-
-
 def _removals(max_docs: int):
     def removals(element) -> Iterable[tuple[str, bytes]]:
         """``(line hash, ids)`` -> ``(id, line hash)`` for every id but the smallest when more than
@@ -98,7 +79,8 @@ def _removals(max_docs: int):
 
 
 class LineDedup(beam.PTransform):
-    """``docs -> {"kept", "rejected"}`` with lines repeated across documents kept only once."""
+    """Line dedup: ``decide(key records) -> (id, Decision)`` (the lines to remove);
+    ``docs | LineDedup()`` -> ``{"kept", "rejected"}`` on documents (tests)."""
 
     columns = {REMOVED_COLUMN: pa.int32()}
 
@@ -108,14 +90,19 @@ class LineDedup(beam.PTransform):
             raise ValueError(f"max_docs must be >= 1, got {max_docs}")
         self.max_docs, self.min_line_chars = max_docs, min_line_chars
 
+    def keyer(self) -> Keyer:
+        return Keyer(min_line_chars=self.min_line_chars)
+
+    def decision_step(self) -> DecisionStep:
+        return LineDedupStep(self.min_line_chars)
+
+    def decide(self, keys):
+        removals = (measured(keys | "LineKeys" >> beam.FlatMap(line_keys), "GroupByLine")
+                    | "GroupByLine" >> beam.GroupByKey()
+                    | "Removals" >> beam.FlatMap(_removals(self.max_docs)))
+        return (measured(removals, "GroupByDoc")
+                | "GroupByDoc" >> beam.GroupByKey()
+                | "ToDecisions" >> beam.MapTuple(lambda i, hs: (i, Decision(payload=frozenset(hs)))))
+
     def expand(self, docs):
-        min_chars = self.min_line_chars
-        decisions = (docs
-                     | "LineKeys" >> beam.FlatMap(line_keys, min_chars)
-                     | "GroupByLine" >> beam.GroupByKey()
-                     | "Removals" >> beam.FlatMap(_removals(self.max_docs))
-                     | "GroupByDoc" >> beam.GroupByKey()
-                     | "ToDecisions" >> beam.MapTuple(lambda i, hs: (i, Decision(payload=frozenset(hs)))))
-        out = docs | "Apply" >> ApplyDecisions(decisions, LineDedupStep(min_chars))
-        return {"kept": out["kept"] | "CountRemovedLines" >> beam.ParDo(CountRemovedLinesFn()),
-                "rejected": out["rejected"]}
+        return docs | "Dedup" >> DedupDocuments(NAME, self, self.keyer())

@@ -71,3 +71,31 @@ def star_edges(members: Iterable[str]) -> Iterator[tuple[str, str]]:
     for other in members:
         if other != smallest:
             yield other, smallest
+
+
+# name -> (num_perm, bands, rows, verify_jaccard)
+PRESETS = {"fineweb": (112, 14, 8, False)}
+
+
+def minhash_params(num_perm: int = 128, seed: int = 1, threshold: float = 0.8, bands: int = 0, rows: int = 0,
+                   false_negative_weight: float = 0.98, word_ngram: int = 5, char_ngram: int = 5,
+                   verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256,
+                   scheme: str = "affine32", preset: str | None = None, numba: bool = False) -> dict:
+    """The ``minhash_dedup`` section with its preset applied and bands x rows resolved (0: from
+    ``threshold`` with :func:`optimal_bands_rows`, false negatives weighted ``false_negative_weight``);
+    raises ValueError for a setting that cannot work. Pure: what the step, the per-file keys and the
+    dedup index's settings all derive from."""
+    from transforms.dedup.minhash import permutations
+
+    if preset:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown minhash_dedup preset {preset!r}; known: {', '.join(PRESETS)}")
+        num_perm, bands, rows, verify_jaccard = PRESETS[preset]
+    permutations(num_perm, seed, scheme)  # a bad scheme or num_perm fails before launch
+    if not bands or not rows:
+        bands, rows = optimal_bands_rows(threshold, num_perm, 1.0 - false_negative_weight, false_negative_weight)
+    if bands * rows > num_perm:
+        raise ValueError(f"{bands} bands x {rows} rows need num_perm >= {bands * rows}, got {num_perm}")
+    return {"num_perm": num_perm, "seed": seed, "scheme": scheme, "bands": bands, "rows": rows,
+            "word_ngram": word_ngram, "char_ngram": char_ngram, "threshold": threshold,
+            "verify_jaccard": verify_jaccard, "numba": numba, "max_rounds": max_rounds, "batch_size": batch_size}

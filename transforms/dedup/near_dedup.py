@@ -1,7 +1,8 @@
 """MinHash LSH near-duplicate dedup, all in Beam. Reason ``near_duplicate``.
 
-Signatures (:mod:`.minhash`) are computed over batches of documents; each document emits one key
-per band (:mod:`.lsh`), and only ``(band key, id)`` pairs cross the bucket shuffle. Buckets with
+Signatures (:mod:`.minhash`) are computed over batches of documents in the per-file stage, which
+writes each document's band keys (:mod:`.lsh`) with its key record (:mod:`.keys`); only
+``(band key, id)`` pairs cross the bucket shuffle. Buckets with
 several ids become star edges on their smallest id or, with the Jaccard check (:mod:`.verify`),
 candidate pairs kept where the exact Jaccard similarity of the shingle sets reaches the threshold;
 :class:`.components.ConnectedComponents` clusters the edges in Beam; the smallest id of each component survives and carries ``minhash_cluster_size`` (1 for a
@@ -9,7 +10,7 @@ document with no near copy), for upsampling decisions downstream. Members of a c
 and dropped copies) carry its survivor's id in ``minhash_cluster_id`` (null when alone).
 
 With ``--dedup-against``, the earlier corpora's band keys that the new documents share come in
-from their indexes (:mod:`.index`) and their documents join the buckets as nodes that sort first,
+from their indexes (:mod:`.previous`) and their documents join the buckets as nodes that sort first,
 so a cluster holding one is rooted there: every new member is dropped as
 ``near_duplicate_previous`` with ``previous_id`` naming it. The index holds every document that
 reached the earlier run's MinHash dedup, dropped members too, each under its cluster's survivor
@@ -27,58 +28,27 @@ from typing import Any, Iterable, Iterator, Tuple
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
-from apache_beam.metrics import Metrics
 
 from transforms.dedup.components import ConnectedComponents
-from transforms.dedup.decisions import PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep
-from transforms.dedup.index import CLUSTER_COLUMN, PREVIOUS, is_previous, match_previous, previous_node
-from transforms.dedup.lsh import band_keys, optimal_bands_rows, star_edges
-from transforms.dedup.minhash import MinHasher, batch_hashes, jaccard, permutations, unique_hashes
+from transforms.dedup.decisions import Decision, DecisionStep, DedupDocuments
+from transforms.dedup.keys import CLUSTER_COLUMN, PREVIOUS, PREVIOUS_COLUMN, Keyer, is_previous, previous_node
+from transforms.dedup.lsh import PRESETS, minhash_params, star_edges  # noqa: F401 - PRESETS: part of the API
+from transforms.dedup.minhash import jaccard
+from transforms.dedup.previous import match_previous
 from transforms.dedup.verify import VerifyPairs, candidate_pairs
+from transforms.shuffle import measured
 
 NAME = "minhash_dedup"
 SIZE_COLUMN = "minhash_cluster_size"
-HASHES = "hashes"
-SKETCHES = "sketches"
-# name -> (num_perm, bands, rows, verify_jaccard)
-PRESETS = {"fineweb": (112, 14, 8, False)}
 
 
-class BandKeysFn(beam.DoFn):
-    """A batch of documents -> ``(band key, id)`` per band; with ``with_hashes`` also
-    ``(id, shingle hashes)`` once per document on the ``hashes`` output (for the Jaccard check).
-    Documents without shingles (no words) are no one's candidate."""
+def band_members(record: dict) -> list[tuple[bytes, str]]:
+    """A key record -> ``(band key, id)`` per band; none for a text without shingles."""
+    return [(key, record["id"]) for key in record["k_bands"] or ()]
 
-    def __init__(self, num_perm: int, seed: int, bands: int, rows: int, word_ngram: int, char_ngram: int,
-                 with_hashes: bool, scheme: str = "affine32", numba: bool = False):
-        self.num_perm, self.seed, self.bands, self.rows = num_perm, seed, bands, rows
-        self.word_ngram, self.char_ngram, self.with_hashes = word_ngram, char_ngram, with_hashes
-        self.scheme, self.numba = scheme, numba
 
-    def setup(self):
-        self.hasher = MinHasher(self.num_perm, self.seed, self.scheme, self.numba)
-        self.no_shingles = Metrics.counter(NAME, "docs_without_shingles")
-
-    def process(self, docs):
-        # each shingle hashed once, for both the signature and the Jaccard check's hash set
-        hashes, offsets = batch_hashes([d.text for d in docs], [d.lang for d in docs], self.word_ngram,
-                                       self.char_ngram, self.numba)
-        keep = np.flatnonzero(np.diff(offsets))
-        if len(keep) < len(docs):
-            self.no_shingles.inc(len(docs) - len(keep))
-        if not len(keep):
-            return
-        sigs = self.hasher.flat(hashes, offsets)[keep]
-        uniques = unique_hashes(hashes, offsets) if self.with_hashes else None
-        for i, keys, sig in zip(keep, band_keys(sigs, self.bands, self.rows), sigs):
-            doc_id = docs[i].id
-            for key in keys:
-                yield key, doc_id
-            # the dedup index's signature (transforms.dedup.index), so it does not hash the text again
-            yield beam.pvalue.TaggedOutput(SKETCHES, (doc_id, sig.astype("<u4").tobytes()))
-            if uniques is not None:
-                # bytes, not an ndarray: a primitive for Beam's coder (ndarrays go through pickle)
-                yield beam.pvalue.TaggedOutput(HASHES, (doc_id, uniques[i].astype("<u4").tobytes()))
+def shingle_hashes(record: dict) -> list[tuple[str, bytes]]:
+    return [] if record["k_shingles"] is None else [(record["id"], record["k_shingles"])]
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
@@ -148,12 +118,13 @@ def component_decisions(element) -> Iterable[tuple[str, Decision]]:
 
 
 class MinHashDedup(beam.PTransform):
-    """``docs -> {"kept", "rejected"}`` with one document per near-duplicate cluster.
+    """Near-duplicate dedup: ``decide(key records) -> (id, Decision)``; ``docs | MinHashDedup()``
+    -> ``{"kept", "rejected"}`` on documents (tests, benchmarks).
 
     ``bands``/``rows`` of 0 derive them from ``threshold`` with datasketch's optimal-parameter
     routine (false negatives weighted ``false_negative_weight``). ``preset="fineweb"`` sets
     FineWeb's ``num_perm=112, bands=14, rows=8, verify_jaccard=False`` (datatrove's MinhashConfig)
-    over whatever those four are given as. Defaults as in defaults.yaml.
+    over whatever those four are given as (:func:`.lsh.minhash_params`). Defaults as in defaults.yaml.
     ``verify_jaccard`` keeps only candidate pairs whose exact shingle Jaccard similarity reaches
     ``threshold`` (:mod:`.verify`; each document's shingle hashes cross two extra shuffles).
     ``scheme``: datasketch's permutation scheme, ``affine32`` (its default) or ``legacy`` (the
@@ -162,67 +133,52 @@ class MinHashDedup(beam.PTransform):
 
     columns = {SIZE_COLUMN: pa.int32(), CLUSTER_COLUMN: pa.string()}
 
-    def __init__(self, num_perm: int = 128, seed: int = 1, threshold: float = 0.8, bands: int = 0,
-                 rows: int = 0, false_negative_weight: float = 0.98, word_ngram: int = 5, char_ngram: int = 5,
-                 verify_jaccard: bool = True, max_rounds: int = 20, batch_size: int = 256,
-                 scheme: str = "affine32", preset: str | None = None, numba: bool = False):
+    def __init__(self, **settings):
         super().__init__()
-        if preset:
-            if preset not in PRESETS:
-                raise ValueError(f"unknown minhash_dedup preset {preset!r}; known: {', '.join(PRESETS)}")
-            num_perm, bands, rows, verify_jaccard = PRESETS[preset]
-        permutations(num_perm, seed, scheme)  # a bad scheme or num_perm fails before launch
-        if not bands or not rows:
-            bands, rows = optimal_bands_rows(threshold, num_perm, 1.0 - false_negative_weight,
-                                             false_negative_weight)
-        if bands * rows > num_perm:
-            raise ValueError(f"{bands} bands x {rows} rows need num_perm >= {bands * rows}, got {num_perm}")
-        self.num_perm, self.seed, self.bands, self.rows = num_perm, seed, bands, rows
-        self.threshold, self.verify_jaccard = threshold, verify_jaccard
-        self.word_ngram, self.char_ngram = word_ngram, char_ngram
-        self.max_rounds, self.batch_size = max_rounds, batch_size
-        self.scheme, self.numba = scheme, numba
+        self.settings = minhash_params(**settings)
+        for name, value in self.settings.items():
+            setattr(self, name, value)
         self.previous = None
-        self.sketches = None  # set when expanded
 
     def with_previous(self, previous) -> "MinHashDedup":
         """Also cluster with earlier corpora's documents from their index (its files)."""
         self.previous, self.columns = previous, {**self.columns, PREVIOUS_COLUMN: pa.string()}
         return self
 
-    def expand(self, docs):
+    def keyer(self) -> Keyer:
+        return Keyer(minhash=self.settings)
+
+    def decision_step(self) -> DecisionStep:
+        return DecisionStep(NAME, self.columns, defaults={SIZE_COLUMN: 1, CLUSTER_COLUMN: None})
+
+    def decide(self, keys):
+        """Key records -> ``(id, Decision)`` for every member of a cluster."""
         with_previous = self.previous is not None
-        keys = (docs
-                | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-                | "BandKeys" >> beam.ParDo(BandKeysFn(self.num_perm, self.seed, self.bands, self.rows,
-                                                      self.word_ngram, self.char_ngram, self.verify_jaccard,
-                                                      self.scheme, self.numba)
-                                           ).with_output_types(Tuple[bytes, Any]).with_outputs(
-                                               HASHES, SKETCHES, main="keys"))
-        # for WriteIndex: each document's signature, and its shingle hashes when verified
-        self.sketches = (keys[SKETCHES], keys[HASHES] if self.verify_jaccard else None)
-        band_members = keys.keys
+        members = keys | "BandKeys" >> beam.FlatMap(band_members).with_output_types(Tuple[bytes, Any])
+        hashes = keys | "ShingleHashes" >> beam.FlatMap(shingle_hashes) if self.verify_jaccard else None
         if with_previous:
             earlier = match_previous(self.previous, ["band_keys", "cluster_id"]
                                      + (["shingles"] if self.verify_jaccard else []),
-                                     keys.keys | "NewBands" >> beam.Keys(),
+                                     members | "NewBands" >> beam.Keys(),
                                      lambda r: r["band_keys"] or [],
                                      previous_member, "PreviousBands")
-            band_members = (keys.keys, earlier) | "WithPrevious" >> beam.Flatten()
-        buckets = band_members | "Buckets" >> beam.GroupByKey()
+            members = (members, earlier) | "WithPrevious" >> beam.Flatten()
+        buckets = measured(members, "Buckets") | "Buckets" >> beam.GroupByKey()
         edges = buckets | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard)
         if self.verify_jaccard:
-            edges = edges | "VerifyJaccard" >> VerifyPairs(keys[HASHES], self.threshold, NAME)
+            edges = edges | "VerifyJaccard" >> VerifyPairs(hashes, self.threshold, NAME)
             if with_previous:
-                checked = ({"pairs": buckets | "PreviousPairs" >> beam.FlatMap(previous_pairs),
-                            "hashes": keys[HASHES]}
+                checked = (measured({"pairs": buckets | "PreviousPairs" >> beam.FlatMap(previous_pairs),
+                                     "hashes": hashes}, "JoinHashes")
                            | "JoinHashes" >> beam.CoGroupByKey()
                            | "PreviousJaccard" >> beam.FlatMap(previous_edges, self.threshold))
                 edges = (edges, checked) | "AllEdges" >> beam.Flatten()
-        decisions = (edges
-                     | "Components" >> ConnectedComponents(self.max_rounds, namespace=NAME)
-                     | "ByRoot" >> beam.Map(lambda nr: (nr[1], nr[0]))
-                     | "GroupByRoot" >> beam.GroupByKey()
-                     | "ComponentDecisions" >> beam.FlatMap(component_decisions))
-        step = DecisionStep(NAME, self.columns, defaults={SIZE_COLUMN: 1, CLUSTER_COLUMN: None})
-        return docs | "Apply" >> ApplyDecisions(decisions, step)
+        roots = (edges
+                 | "Components" >> ConnectedComponents(self.max_rounds, namespace=NAME)
+                 | "ByRoot" >> beam.Map(lambda nr: (nr[1], nr[0])))
+        return (measured(roots, "GroupByRoot")
+                | "GroupByRoot" >> beam.GroupByKey()
+                | "ComponentDecisions" >> beam.FlatMap(component_decisions))
+
+    def expand(self, docs):
+        return docs | "Dedup" >> DedupDocuments(NAME, self, self.keyer())

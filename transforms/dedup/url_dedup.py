@@ -7,39 +7,26 @@ records arrive in. Documents without a URL are kept. Reason ``url_duplicate``; w
 """
 from __future__ import annotations
 
-import datetime as dt
-from typing import Iterable
-
 import apache_beam as beam
-
 import pyarrow as pa
 
-from transforms.dedup.decisions import (PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep,
-                                        group_with_previous)
-from transforms.dedup.index import match_previous, url_hash
-from transforms.document import Document
+from transforms.dedup.decisions import PREVIOUS_COLUMN, Decision, DecisionStep, DedupDocuments, group_with_previous
+from transforms.dedup.keys import Keyer
+from transforms.dedup.previous import match_previous
+from transforms.shuffle import measured
 
-_EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
+NAME = "url_dedup"
 DUPLICATE = Decision(drop="url_duplicate")
 
 
-def _timestamp(date: dt.datetime | None) -> float:
-    """Seconds for ordering; a missing date sorts before every real one."""
-    if date is None:
-        return _EPOCH.timestamp()
-    if date.tzinfo is None:
-        date = date.replace(tzinfo=dt.timezone.utc)
-    return date.timestamp()
-
-
-def url_key(doc: Document) -> Iterable[tuple[bytes, tuple[float, str]]]:
+def url_key(record: dict) -> list[tuple[bytes, tuple[float, str]]]:
     """``(hash of the normalised url, (capture time, id))``; nothing for a document without a URL."""
-    if doc.url:
-        yield url_hash(doc.url), (_timestamp(doc.warc_date), doc.id)
+    return [(record["k_url_hash"], (record["k_date"], record["id"]))] if record["k_url_hash"] else []
 
 
 class UrlDedup(beam.PTransform):
-    """``docs -> {"kept", "rejected"}`` with one document per normalised URL."""
+    """URL dedup: ``decide(key records) -> (id, Decision)``; ``docs | UrlDedup()`` -> ``{"kept",
+    "rejected"}`` on documents (tests)."""
 
     columns: dict = {}
     previous = None
@@ -49,15 +36,23 @@ class UrlDedup(beam.PTransform):
         self.previous, self.columns = previous, {PREVIOUS_COLUMN: pa.string()}
         return self
 
-    def expand(self, docs):
-        keys = docs | "UrlKeys" >> beam.FlatMap(url_key)
+    def keyer(self) -> Keyer:
+        return Keyer()
+
+    def decision_step(self) -> DecisionStep:
+        return DecisionStep(NAME, self.columns)
+
+    def decide(self, keys):
+        keys = keys | "UrlKeys" >> beam.FlatMap(url_key)
         if self.previous is not None:
             earlier = match_previous(self.previous, ["url_hash"], keys | "NewUrls" >> beam.Keys(),
                                      lambda r: [r["url_hash"]] if r["url_hash"] else [],
                                      lambda r: (None, r["id"]), "PreviousUrls")
             keys = (keys, earlier) | "WithPrevious" >> beam.Flatten()
-        decisions = (keys
-                     | "GroupByUrl" >> beam.GroupByKey()
-                     | "UrlDecisions" >> beam.FlatMapTuple(
-                         lambda _, captures: group_with_previous(captures, DUPLICATE, "url_duplicate_previous")))
-        return docs | "Apply" >> ApplyDecisions(decisions, DecisionStep("url_dedup", self.columns))
+        return (measured(keys, "GroupByUrl")
+                | "GroupByUrl" >> beam.GroupByKey()
+                | "UrlDecisions" >> beam.FlatMapTuple(
+                    lambda _, captures: group_with_previous(captures, DUPLICATE, "url_duplicate_previous")))
+
+    def expand(self, docs):
+        return docs | "Dedup" >> DedupDocuments(NAME, self, self.keyer())

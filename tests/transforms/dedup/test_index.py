@@ -2,19 +2,20 @@
 dedup steps use them so that it decides as one run over both would (real texts, Beam pipelines)."""
 import json
 
-import apache_beam as beam
+import dataclasses
+
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.testing.test_pipeline import TestPipeline
 
+from pipelines.dedup_against import DedupIndexError, previous_index_files
 from transforms.dedup.exact import ExactDedup
-from transforms.dedup.index import (FORMAT, DedupIndexError, WriteIndex, index_keys, minhash_settings,
-                                    previous_index_files, write_settings)
+from transforms.dedup.index import (FORMAT, index_keys, index_path, index_row, minhash_settings, write_index_file,
+                                    write_settings)
+from transforms.dedup.keys import Keyer
 from transforms.dedup.lsh import band_keys
 from transforms.dedup.minhash import MinHasher, batch_hashes, jaccard, unique_hashes
 from transforms.dedup.near_dedup import MinHashDedup
 from transforms.dedup.url_dedup import UrlDedup
-from transforms.step import Rejected
 
 from tests.transforms.dedup.corpus import EN, doc, run_step, texts
 
@@ -54,19 +55,20 @@ def earlier(shared_data, tmp_path_factory):
             doc("d-low-quality", en[3], url="https://d.example/"),
             doc("e-plain", en[4], url="https://e.example/")]
     out = tmp_path_factory.mktemp("earlier")
-    p = TestPipeline(runner="FnApiRunner")
-    drops = []
-    kept = p | beam.Create(docs)
-    minhash = MinHashDedup()
-    for name, step in (("url_dedup", UrlDedup()), ("exact_dedup", ExactDedup()), ("minhash_dedup", minhash)):
-        res = kept | name >> step
-        kept, drops = res["kept"], drops + [res["rejected"]]
-    low = kept | "LowQuality" >> beam.Filter(lambda d: d.id == "d-low-quality")
-    drops.append(low | "ScoreFilterDrop" >> beam.Map(lambda d: Rejected("score_filter", "score_low_quality_dclm", d)))
-    kept = kept | "ScoreFilterKeep" >> beam.Filter(lambda d: d.id != "d-low-quality")
-    final = {"kept": kept, "rejected": drops | beam.Flatten()}
-    final | "WriteIndex" >> WriteIndex(str(out), minhash_settings(CONFIG), 1, ORDER, sketches=minhash.sketches)
-    p.run().wait_until_finish()
+    # the chain, one step at a time; the index rows from each document's keys and outcome
+    live, outcome = {d.id: d for d in docs}, {}
+    for step in (UrlDedup(), ExactDedup(), MinHashDedup()):
+        kept, dropped, _, dropped_extra = run_step(step, list(live.values()))
+        for doc_id, reason in dropped.items():
+            outcome[doc_id] = ((step.decision_step().name, reason), dropped_extra[doc_id])
+        live = {i: dataclasses.replace(live[i], text=t, extra=e) for i, (t, e) in kept.items()}
+    outcome["d-low-quality"] = (("score_filter", "score_low_quality_dclm"), live.pop("d-low-quality").extra)
+    outcome.update({i: (None, d.extra) for i, d in live.items()})
+    keyer = Keyer(minhash=minhash_settings(CONFIG))
+    keyer.setup()
+    keys = dict(zip([d.id for d in docs], keyer.keys(docs)))
+    rows = [index_row(i, keys[i], extra, ORDER, dropped) for i, (dropped, extra) in outcome.items()]
+    write_index_file(index_path(str(out), 0, 1), [r for r in rows if r is not None])
     write_settings(str(out), CONFIG)
     (out / "report.json").write_text("{}")
     rows = {r["id"]: r for f in (out / "index").glob("*.parquet") for r in pq.read_table(f).to_pylist()}

@@ -160,13 +160,14 @@ def test_bucket_edges():
 # it does; the band keys are the same bits either way.
 _BAND_KEYS = r'''
 import json, sys
-from transforms.dedup.near_dedup import BandKeysFn
+from transforms.dedup.keys import Keyer
+from transforms.dedup.lsh import minhash_params
 from transforms.document import Document
 texts = json.loads(sys.stdin.read())
-fn = BandKeysFn(128, 1, 17, 7, 5, 5, False, "affine32", numba=sys.argv[1] == "on")
-fn.setup()
-out = list(fn.process([Document(id=str(n), text=t) for n, t in enumerate(texts)]))
-keys = [[o[0].hex(), o[1]] for o in out if isinstance(o, tuple)]  # not the tagged sketches
+keyer = Keyer(minhash=minhash_params(verify_jaccard=False, numba=sys.argv[1] == "on"))
+keyer.setup()
+out = keyer.keys([Document(id=str(n), text=t) for n, t in enumerate(texts)])
+keys = [[k.hex(), str(n)] for n, o in enumerate(out) for k in o["k_bands"]]
 print(json.dumps({"numba_imported": "numba" in sys.modules, "keys": keys}))
 '''
 

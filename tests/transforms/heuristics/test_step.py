@@ -133,7 +133,7 @@ def test_pipeline_counts_exactly(fomc_sentences, cwt, zh_law_paragraphs):
 def test_stats_columns_land_in_parquet(tmp_path, fomc_sentences, zh_law_paragraphs):
     import pyarrow.parquet as pq
 
-    from transforms.io import WriteRejected, WriteShards
+    from transforms.document import parquet_schema, to_row
 
     docs = [Document(id="en_good", text=en_page(fomc_sentences), lang="en"),
             Document(id="zh_good", text="\n".join(zh_law_paragraphs[:8]), lang="zh"),
@@ -141,10 +141,16 @@ def test_stats_columns_land_in_parquet(tmp_path, fomc_sentences, zh_law_paragrap
     transform = BUILDERS["heuristics"](default_section(write_stats=True))
     with beam_test_pipeline() as p:
         out = p | beam.Create(docs) | "Heuristics" >> transform
-        out["kept"] | "Write" >> WriteShards(str(tmp_path), ["en", "zh"], transform.columns)
-        out["rejected"] | "WriteRejected" >> WriteRejected(str(tmp_path), transform.columns)
-    en = pq.read_table(tmp_path / "data/en").to_pylist()
-    zh = pq.read_table(tmp_path / "data/zh").to_pylist()
+        schema = parquet_schema(transform.columns)
+        rejected_schema = parquet_schema(transform.columns, rejected=True)
+        (out["kept"] | "Rows" >> beam.Map(to_row, schema)
+         | "Write" >> beam.io.WriteToParquet(str(tmp_path / "kept" / "kept"), schema, file_name_suffix=".parquet"))
+        (out["rejected"] | "RejectedRows" >> beam.Map(lambda r: {**to_row(r.doc, rejected_schema), "step": r.step,
+                                                                 "reason": r.reason})
+         | "WriteRejected" >> beam.io.WriteToParquet(str(tmp_path / "rejected" / "rejected"), rejected_schema,
+                                                     file_name_suffix=".parquet"))
+    kept = pq.read_table(tmp_path / "kept").to_pylist()
+    en, zh = ([r for r in kept if r["lang"] == lang] for lang in ("en", "zh"))
     rejected = pq.read_table(tmp_path / "rejected").to_pylist()
     assert [r["id"] for r in en] == ["en_good"] and [r["id"] for r in zh] == ["zh_good"]
     assert en[0]["hs_gopher_word_count"] == sum(len(s.split()) for s in fomc_sentences[:12])
