@@ -61,23 +61,27 @@ def _normspace(text: str) -> str:
 
 
 def cases(data: Path, limit: int | None):
-    """(set, html bytes, gold) for every page; gold is a token list, char list, or snippets."""
+    """(set, page, html bytes, gold) for every page; page is the path under ``data`` (the peer kit's
+    ``page_id``); gold is a token list, char list, or snippets."""
     truth = json.loads((data / "scrapinghub_aeb/ground-truth.json").read_text(encoding="utf-8"))
     for page_id, entry in sorted(truth.items())[:limit]:
-        yield "scrapinghub_aeb", _read(data / f"scrapinghub_aeb/html/{page_id}.html.gz"), entry["articleBody"].split()
+        page = f"scrapinghub_aeb/html/{page_id}.html.gz"
+        yield "scrapinghub_aeb", page, _read(data / page), entry["articleBody"].split()
     evaldata = json.loads((data / "trafilatura_eval/evaldata.json").read_text(encoding="utf-8"))
     for _, entry in sorted(evaldata.items())[:limit]:
-        path = data / "trafilatura_eval/html" / (entry["file"] + ".gz")
-        if path.exists():
-            yield "trafilatura_eval", _read(path), (entry.get("with", []), entry.get("without", []))
+        page = "trafilatura_eval/html/" + entry["file"] + ".gz"
+        if (data / page).exists():
+            yield "trafilatura_eval", page, _read(data / page), (entry.get("with", []), entry.get("without", []))
     for page in sorted((data / "zh_content_extraction").iterdir())[:limit]:
         gold = (page / "cleaned.txt").read_text(encoding="utf-8")
-        yield "zh_content_extraction", _read(page / "original.html.gz"), [c for c in gold if not c.isspace()]
+        yield ("zh_content_extraction", f"zh_content_extraction/{page.name}/original.html.gz",
+               _read(page / "original.html.gz"), [c for c in gold if not c.isspace()])
     from resiliparse.extract.html2text import extract_plain_text
 
     for page in sorted((data / "mozilla_readability").iterdir())[:limit]:
         expected = decode_html(_read(page / "expected.html.gz"))[0]
-        yield "mozilla_readability", _read(page / "source.html.gz"), extract_plain_text(expected).split()
+        yield ("mozilla_readability", f"mozilla_readability/{page.name}/source.html.gz", _read(page / "source.html.gz"),
+               extract_plain_text(expected).split())
 
 
 def score(kind: str, text: str, gold) -> tuple[int, int, int]:
@@ -90,6 +94,11 @@ def score(kind: str, text: str, gold) -> tuple[int, int, int]:
     if kind == "zh_content_extraction":
         return bag_overlap([c for c in text if not c.isspace()], gold)
     return bag_overlap(text.split(), gold)
+
+
+def trafilatura_settings() -> dict:
+    """The ``extract`` section's trafilatura settings, as defaults.yaml ships them."""
+    return {k: v for k, v in load_defaults()["extract"].items() if k not in ("enabled", "extractor", "min_chars")}
 
 
 def _variant(spec: str, settings: dict) -> tuple[str, dict]:
@@ -115,9 +124,7 @@ def main(argv=None) -> int:
     ap.add_argument("--trafilatura-only", action="store_true",
                     help="no resiliparse or layout-tables-kept rows")
     args = ap.parse_args(argv)
-    settings = {k: v for k, v in load_defaults()["extract"].items()
-                if k in ("favor_precision", "include_comments", "include_tables", "deduplicate", "fast",
-                         "unwrap_layout_tables")}
+    settings = trafilatura_settings()
     extractors = {"trafilatura": TrafilaturaExtractor(**settings)}
     if not args.trafilatura_only:
         extractors["trafilatura, layout tables kept"] = TrafilaturaExtractor(**{**settings, "unwrap_layout_tables": False})
@@ -126,7 +133,7 @@ def main(argv=None) -> int:
         label, changes = _variant(variant, settings)
         extractors[f"trafilatura, {label}"] = TrafilaturaExtractor(**{**settings, **changes})
     totals: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
-    for kind, payload, gold in cases(Path(args.data), args.limit):
+    for kind, _, payload, gold in cases(Path(args.data), args.limit):
         html = decode_html(payload)[0]
         for name, extract in extractors.items():
             t0 = time.process_time()
