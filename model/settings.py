@@ -1,10 +1,12 @@
-"""The one unknown-keys check of every config loader (pipelines, train, model): no torch, no Beam.
+"""The one unknown-keys check of every config loader (pipelines, train, model) and the one argument
+parser of every CLI (:class:`OneLineParser`): no torch, no Beam.
 
 It lives in ``model/`` because that is the package every other one may import (``model/`` never
 imports the trainer or the pipelines; see tests/test_import_graph.py).
 """
 from __future__ import annotations
 
+import argparse
 from typing import Iterable
 
 
@@ -27,3 +29,23 @@ def parse_assignment(assignment: str, error: type[Exception] = ValueError) -> tu
     if not sep or not key:
         raise error(f"--set expects key=value, got {assignment!r}")
     return key, (yaml.safe_load(text) if text.strip() else "")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """The argument parser of every ``skypile`` command: a usage mistake is one line on stderr and
+    exit 2 (argparse prints the whole usage first), with the closest option for a misspelled one."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        import difflib
+        import sys
+
+        if message.startswith("unrecognized arguments: "):
+            options = [s for a in self._actions for s in a.option_strings if s.startswith("--")]
+            hints = []
+            for word in message[len("unrecognized arguments: "):].split():
+                close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.75)
+                if close:
+                    hints.append(f"{word}: did you mean {close[0]}?")
+            if hints:
+                message += " (" + "; ".join(hints) + ")"
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

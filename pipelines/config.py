@@ -3,7 +3,9 @@
 ``pipelines/defaults.yaml`` holds every key with its default and the source it comes from. A
 user's file overrides any subset; unknown keys are an error (a typo must not silently fall back
 to a default), and so is a value of another type than its default's (``min_chars: abc``, a
-negative count). Every step section has ``enabled``; ``--disable STEP`` sets it to false.
+negative count), and so is a value outside its range (:data:`RANGES`: a score threshold above 1,
+a MinHash threshold of 0). Every error names its key. Every step section has ``enabled``;
+``--disable STEP`` sets it to false.
 
 Files that ship with skypile are named ``pkg://<package>/<path>`` (e.g.
 ``pkg://pipelines/data/gsm8k/test.jsonl``, :mod:`transforms.paths`): checked here against the
@@ -13,6 +15,7 @@ skypile is installed; a user's file may use the same syntax.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import os
 from typing import Any, Iterable
 
@@ -24,6 +27,26 @@ from transforms.paths import PACKAGE_SCHEME, package_path
 DEFAULTS_PATH = os.path.join(os.path.dirname(__file__), "defaults.yaml")
 # Sections that configure the run rather than a step.
 GENERAL_SECTIONS = ("read", "output")
+# (dotted key pattern, low, high, low included, high included): the range of every number a key
+# matching the pattern holds (fnmatch: ``*`` crosses dots). The first matching pattern decides.
+# Ratios of two counts that may exceed 1 (symbols or newlines per word) only need >= 0.
+RANGES = [
+    ("langid.languages.*", 0, 1, True, True),  # fastText/langdetect probabilities
+    ("minhash_dedup.threshold", 0, 1, False, True),  # a Jaccard similarity
+    ("minhash_dedup.false_negative_weight", 0, 1, True, True),
+    ("minhash_dedup.num_perm", 1, None, True, True),
+    ("score_filter.min_quality.*", 0, 1, True, True),  # classifier probabilities
+    ("score_filter.max_toxicity.*", 0, 1, True, True),
+    ("*symbol_word_ratio", 0, None, True, True),
+    ("*newline_word_ratio", 0, None, True, True),
+    ("*_ratio", 0, 1, True, True),
+    ("*_frac", 0, 1, True, True),
+    ("*_frac.*", 0, 1, True, True),
+    ("*.batch_size", 1, None, True, True),
+    ("*ngram", 1, None, True, True),
+    ("output.row_group_rows", 1, None, True, True),
+    ("read.max_record_bytes", 1, None, True, True),
+]
 
 
 class ConfigError(ValueError):
@@ -85,6 +108,46 @@ def check_package_paths(value: Any, where: str = "") -> None:
             raise ConfigError(f"{where[:-1]}: {exc}") from exc
 
 
+def _flat(value: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _flat(v, f"{prefix}{k}.")
+    else:
+        yield prefix[:-1], value
+
+
+def _range_text(low, high, low_in, high_in) -> str:
+    if high is None:
+        return f">= {low}" if low_in else f"> {low}"
+    return f"in {'[' if low_in else '('}{low}, {high}{']' if high_in else ')'}"
+
+
+def check_ranges(config: dict[str, Any]) -> None:
+    """Every number within its key's range (:data:`RANGES`), and every ``min_X`` at most its
+    sibling ``max_X``; the error names the key."""
+    flat = dict(_flat(config))
+    for key, value in flat.items():
+        rule = next((r for r in RANGES if fnmatch.fnmatchcase(key, r[0])), None)
+        if rule is None:
+            continue
+        _, low, high, low_in, high_in = rule
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if key.startswith("langid.languages.") or ".min_quality." in key or ".max_toxicity." in key:
+                raise ConfigError(f"config key {key} must be a number {_range_text(*rule[1:])}, got {value!r}")
+            continue
+        inside = (value >= low if low_in else value > low) and (
+            high is None or (value <= high if high_in else value < high))
+        if not inside:
+            raise ConfigError(f"config key {key} must be {_range_text(*rule[1:])}, got {value!r}")
+    for key, value in flat.items():
+        head, _, last = key.rpartition(".")
+        if last.startswith("min_") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            other = f"{head}.max_{last[4:]}" if head else f"max_{last[4:]}"
+            bound = flat.get(other)
+            if isinstance(bound, (int, float)) and not isinstance(bound, bool) and value > bound:
+                raise ConfigError(f"config key {key} ({value!r}) is above {other} ({bound!r})")
+
+
 def load_defaults() -> dict[str, Any]:
     with open(DEFAULTS_PATH, encoding="utf-8") as f:
         return yaml.safe_load(f)
@@ -100,8 +163,17 @@ def load_config(path: str | None = None, disable: Iterable[str] = ()) -> dict[st
     if path:
         if not os.path.exists(path):
             raise ConfigError(f"config file not found: {path}")
-        with open(path, encoding="utf-8") as f:
-            user = yaml.safe_load(f) or {}
+        if os.path.isdir(path):
+            raise ConfigError(f"--config {path}: is a folder, not a YAML file")
+        try:
+            with open(path, encoding="utf-8") as f:
+                user = yaml.safe_load(f) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
         if not isinstance(user, dict):
             raise ConfigError(f"{path}: the config must be a mapping of step sections")
         config = _merge(config, user, "")
@@ -109,6 +181,7 @@ def load_config(path: str | None = None, disable: Iterable[str] = ()) -> dict[st
         if name not in step_names(config):
             raise ConfigError(f"--disable {name}: no such step (steps: {', '.join(step_names(config))})")
         config[name]["enabled"] = False
+    check_ranges(config)
     for name, section in config.items():  # a disabled step's files need not exist
         if not (isinstance(section, dict) and section.get("enabled") is False):
             check_package_paths(section, f"{name}.")

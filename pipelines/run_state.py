@@ -31,6 +31,7 @@ from typing import Any
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.output_lock import LOCK_NAME
 from transforms.work_files import pause_point
 
 RUN_JSON = "run.json"
@@ -73,7 +74,8 @@ def content_fingerprint(path: str) -> str:
 def describe_inputs(files: list[str]) -> list[dict[str, Any]]:
     out = []
     for path in files:
-        size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
+        # metadata, not match: a file name may hold glob characters (``data[1].warc.gz``)
+        size = FileSystems.get_filesystem(path).metadata(path).size_in_bytes
         out.append({"path": path, "size": size, "fingerprint": content_fingerprint(path)})
     return out
 
@@ -179,11 +181,13 @@ def differences(old: dict[str, Any], new: dict[str, Any], limit: int = 12) -> li
 
 
 def _entries(folder: str) -> list[str]:
-    """Paths of every file under ``folder`` (recursively); empty when it does not exist."""
+    """Paths of every file under ``folder`` (recursively) but the run's lock; empty when it does
+    not exist."""
     if is_local(folder):
         if not os.path.isdir(folder):
             return []
-        return sorted(os.path.join(root, name) for root, _, names in os.walk(folder) for name in names)
+        return sorted(os.path.join(root, name) for root, _, names in os.walk(folder) for name in names
+                      if name != LOCK_NAME)
     return sorted(m.path for m in FileSystems.match([FileSystems.join(folder, "**")])[0].metadata_list)
 
 

@@ -40,7 +40,7 @@ class ScoreFilter(Step):
         needed = [f"quality_{n}" for n, _ in self.min_quality] + [f"toxicity_{n}" for n, _ in self.max_toxicity]
         missing = [c for c in needed if c not in columns]
         if missing:
-            raise ValueError(f"score_filter: no earlier step writes {missing} (score columns: "
+            raise ValueError(f"no earlier step writes {missing} (score columns: "
                              f"{sorted(c for c in columns if c.startswith(('quality_', 'toxicity_')))})")
 
     def process(self, doc: Document) -> Verdict:

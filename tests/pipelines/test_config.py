@@ -148,7 +148,7 @@ BAD_SECTIONS = [
     ("url_dedup: {enabled: maybe}\n", "url_dedup.enabled must be true or false"),
     ("exact_dedup: {score_column: 5}\n", "exact_dedup.score_column must be a string"),
     ("minhash_dedup: {scheme: foo}\n", "scheme must be one of affine32, legacy"),
-    ("minhash_dedup: {threshold: 2}\n", "threshold must be in (0, 1), got 2"),
+    ("minhash_dedup: {threshold: 2}\n", "config key minhash_dedup.threshold must be in (0, 1], got 2"),
     ("line_dedup: {enabled: true, max_docs: x}\n", "line_dedup.max_docs must be an integer"),
     ("pii: {email: maybe}\n", "pii.email must be true or false"),
     ("decontaminate: {benchmarks: [{name: mine, path: /nonexistent.jsonl}]}\n", "decontaminate: benchmark 'mine' file not found"),
