@@ -38,17 +38,26 @@ def read_file(stream: BinaryIO, path: str, max_record_bytes: int) -> Iterator[Ve
 
 # --------------------------------------------------------------------------- document files
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _lines(plain: PlainStream) -> Iterator[bytes]:
-    """Lines of a decompressed stream, read in blocks (memory bounded by the longest line)."""
-    rest = b""
+    """Lines of a decompressed stream, read in blocks (memory bounded by the longest line).
+
+    A UTF-8 byte order mark (Windows editors write one) is not part of the first line. When the
+    compressed stream was cut (``plain.truncated``), the unfinished last line is the record the
+    cut destroyed: it is left to the caller's one ``read_truncated`` drop, not counted twice."""
+    rest, first = b"", True
     while True:
         block = plain.read(RAW_CHUNK)
         if not block:
             break
+        if first:
+            block, first = block.removeprefix(UTF8_BOM), False
         lines = (rest + block).split(b"\n")
         rest = lines.pop()
         yield from lines
-    if rest:
+    if rest and not plain.truncated:
         yield rest
 
 

@@ -2,12 +2,14 @@
 one line on stderr and exit 2 before launch, or the right result; never a traceback or a silent drop."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 
@@ -184,3 +186,20 @@ def test_two_concurrent_runs_into_one_folder(tmp_path):
     assert report["balanced"] and report["records_in"] == SAMPLE_RECORDS
     names = {p.relative_to(out).as_posix() for p in out.rglob("*")}
     assert not any(n.startswith("_work") or "probe" in n or n == output_lock.LOCK_NAME for n in names), names
+
+
+def test_bom_and_truncated_jsonl_gz_count_every_record_once(shared_data, tmp_path):
+    """A UTF-8 BOM does not lose the first record; a .jsonl.gz cut inside its last record counts
+    that record once (read_truncated), not also as read_bad_json."""
+    lines = (shared_data / "eval/en_domains/en_tech_python_peps_2023plus.jsonl").read_text(encoding="utf-8").splitlines()[:6]
+    assert all(len(line) > 2000 for line in lines[-1:])
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode("utf-8") + b"\n")
+    packed = gzip.compress("\n".join(lines).encode("utf-8") + b"\n")
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(packed[:-40])  # the trailer and the end of the last record
+    plain = zlib.decompressobj(wbits=31).decompress(packed[:-40])
+    assert plain.count(b"\n") == len(lines) - 1 and not plain.endswith(b"\n")
+    report = curate.run(["--input", str(bom), str(cut), "--output", str(tmp_path / "out"), *ALL_STEPS])
+    assert report["records_in"] == 2 * len(lines)
+    assert report["dropped"] == {"read_truncated": 1} and report["kept"] == 2 * len(lines) - 1
