@@ -22,6 +22,8 @@ DEFAULT = {
     "GroupByUrl": {"tuple[float,str]"},  # (capture time, id) per URL hash
     "GroupByText": {"tuple[float,str]"},  # (rank, id) per text hash
     "Buckets": {"str"},  # ids per LSH band key
+    "ShinglesById.ids": {"str"},  # the Jaccard check's shingle hashes, read apart, by work-file row
+    "ShinglesById.hashes": {"bytes"},
     "GroupByRoot": {"str"},  # cluster members per root id
     "VerdictsByFile.file": {"WorkFile"},
     "VerdictsByFile.verdicts": {"tuple[int,str,Decision]"},  # (row, step, Decision) per work file
@@ -52,7 +54,7 @@ def test_no_document_crosses_a_shuffle(default_run):
     for label, kinds in DEFAULT.items():  # a grouping no element reached has no counter
         assert carried.get(label, set()) <= kinds, f"{label}: {carried.get(label)}"
     assert {"SpreadFiles", "SpreadWork", "GroupById", "JoinDecisions.keys", "GroupByUrl", "GroupByText", "Buckets",
-            "VerdictsByFile.file"} <= set(carried)
+            "ShinglesById.hashes", "VerdictsByFile.file"} <= set(carried)
     # the Jaccard check, the components and the drop samples (counts, (count, top list), report
     # entries as dicts): ids, hashes, strings and counts only
     others = set().union(*(k for label, k in carried.items() if label not in DEFAULT))
@@ -62,7 +64,7 @@ def test_no_document_crosses_a_shuffle(default_run):
 
 def test_every_grouping_counts_its_bytes(default_run):
     assert all(info["bytes"] > 0 and info["elements"] > 0 for info in default_run.values())
-    # after record dedup a key record sheds what only that step reads (text prefix, content hash)
+    # key records carry no shingle hashes, and after record dedup shed what only it reads
     per_record = {label: default_run[label]["bytes"] / default_run[label]["elements"]
                   for label in ("GroupById", "JoinDecisions.keys")}
     assert per_record["JoinDecisions.keys"] < per_record["GroupById"], per_record

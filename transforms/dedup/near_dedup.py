@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from transforms.dedup.components import ConnectedComponents
 from transforms.dedup.decisions import Decision, DecisionStep, DedupDocuments
-from transforms.dedup.keys import CLUSTER_COLUMN, PREVIOUS, PREVIOUS_COLUMN, Keyer, is_previous, previous_node
+from transforms.dedup.keys import CLUSTER_COLUMN, LOC, PREVIOUS, PREVIOUS_COLUMN, Keyer, is_previous, previous_node
 from transforms.dedup.lsh import PRESETS, minhash_params, star_edges  # noqa: F401 - PRESETS: part of the API
 from transforms.dedup.minhash import jaccard
 from transforms.dedup.previous import match_previous
@@ -48,7 +48,17 @@ def band_members(record: dict) -> list[tuple[bytes, str]]:
 
 
 def shingle_hashes(record: dict) -> list[tuple[str, bytes]]:
-    return [] if record["k_shingles"] is None else [(record["id"], record["k_shingles"])]
+    return [] if record.get("k_shingles") is None else [(record["id"], record["k_shingles"])]
+
+
+def hashes_by_id(element) -> Iterator[tuple[str, bytes]]:
+    """``(loc, {"ids": [id], "hashes": [hashes]})`` -> ``(id, hashes)`` for a document that
+    reached this step (its id after record dedup)."""
+    _, grouped = element
+    hashes = list(grouped["hashes"])
+    for doc_id in grouped["ids"]:
+        for h in hashes:
+            yield doc_id, h
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
@@ -139,6 +149,14 @@ class MinHashDedup(beam.PTransform):
         for name, value in self.settings.items():
             setattr(self, name, value)
         self.previous = None
+        self.shingles = None
+
+    def with_shingles(self, shingles) -> "MinHashDedup":
+        """Take the shingle hashes from ``shingles``, ``(loc, hashes)`` read from the work files,
+        instead of from the key records (which then need not carry them through the shuffles of
+        the dedup steps before this one)."""
+        self.shingles = shingles
+        return self
 
     def with_previous(self, previous) -> "MinHashDedup":
         """Also cluster with earlier corpora's documents from their index (its files)."""
@@ -155,7 +173,14 @@ class MinHashDedup(beam.PTransform):
         """Key records -> ``(id, Decision)`` for every member of a cluster."""
         with_previous = self.previous is not None
         members = keys | "BandKeys" >> beam.FlatMap(band_members).with_output_types(Tuple[bytes, Any])
-        hashes = keys | "ShingleHashes" >> beam.FlatMap(shingle_hashes) if self.verify_jaccard else None
+        hashes = None
+        if self.verify_jaccard and self.shingles is not None:
+            ids = keys | "IdsByLoc" >> beam.Map(lambda r: (r[LOC], r["id"]))
+            hashes = (measured({"ids": ids, "hashes": self.shingles}, "ShinglesById")
+                      | "ShinglesById" >> beam.CoGroupByKey()
+                      | "HashesById" >> beam.FlatMap(hashes_by_id))
+        elif self.verify_jaccard:
+            hashes = keys | "ShingleHashes" >> beam.FlatMap(shingle_hashes)
         if with_previous:
             earlier = match_previous(self.previous, ["band_keys", "cluster_id"]
                                      + (["shingles"] if self.verify_jaccard else []),
