@@ -4,22 +4,28 @@ The chain is flat and labelled: ProcessFiles (reading and the leading per-docume
 work file per input: :mod:`transforms.work_files`), RecordDedup (one document per id), the other
 enabled steps in config order, then WriteShards (and WriteRejected with ``--write-rejected``) into
 a staging folder that :mod:`pipelines.run_state` commits with the report. The output folder is one
-run (``run.json``): the same command again resumes it, another one is refused. Any flag this
-command does not know is handed to Beam's PipelineOptions, so ``--runner DataflowRunner --project
-...`` work as usual.
+run (``run.json``): the same command again resumes it, another one is refused, and one run at a
+time holds it (:mod:`pipelines.output_lock`). Flags this command does not define go to Beam's
+PipelineOptions when Beam knows them (``--runner DataflowRunner --project ...``); any other flag
+is refused (:mod:`pipelines.beam_flags`). Local paths are made absolute before launch
+(:mod:`pipelines.user_paths`), so workers running in another folder read the same files.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import StandardOptions
 
-from pipelines import run_state
+from model.settings import OneLineParser
+from pipelines import output_lock, run_state, user_paths
+from pipelines.beam_flags import BeamFlagError, pipeline_options
 from pipelines.config import ConfigError, load_config
 from pipelines.progress import Progress, add_progress_argument
 from pipelines.provenance import package_versions
@@ -52,15 +58,27 @@ def _camel(name: str) -> str:
 
 
 def match_inputs(patterns: list[str]) -> list[str]:
-    """Expand every glob through Beam's FileSystems; a glob matching nothing is an error."""
+    """Absolute paths of the files ``patterns`` name: a local path that exists is taken as written
+    (``data[1].warc.gz`` is a name, not a glob), anything else is a glob expanded through Beam's
+    FileSystems. A pattern matching nothing, a folder, or a glob matching a folder is an error."""
     files: list[str] = []
-    for pattern in patterns:
+    for given in patterns:
+        pattern = user_paths.absolute(given)
+        if not user_paths.is_url(pattern) and os.path.isdir(pattern):
+            raise CurateError(f"--input {given}: is a folder; give its files, e.g. --input "
+                              f"'{os.path.join(given, '*.warc.gz')}'")
+        if not user_paths.is_url(pattern) and os.path.isfile(pattern):
+            files.append(pattern)
+            continue
         try:
             metadata = FileSystems.match([pattern])[0].metadata_list
         except Exception as exc:  # noqa: BLE001 - surfaced as a clear pre-launch error
-            raise CurateError(f"--input {pattern}: cannot list ({exc})") from exc
+            raise CurateError(f"--input {given}: cannot list ({exc})") from exc
         if not metadata:
-            raise CurateError(f"--input {pattern}: matches no files")
+            raise CurateError(f"--input {given}: matches no files")
+        folders = [m.path for m in metadata if not user_paths.is_url(m.path) and os.path.isdir(m.path)]
+        if folders:
+            raise CurateError(f"--input {given}: matches folder {folders[0]}; give a glob of files")
         files.extend(m.path for m in metadata)
     return sorted(dict.fromkeys(files))
 
@@ -70,8 +88,6 @@ def check_output(output: str) -> None:
     probe = FileSystems.join(output, ".skypile-write-probe")
     try:
         if FileSystems.get_scheme(output) is None:
-            import os
-
             os.makedirs(output, exist_ok=True)
         with FileSystems.create(probe) as f:
             f.write(b"ok")
@@ -208,12 +224,13 @@ def file_counts(files: list[WorkFile]) -> dict[tuple[str, str], int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="skypile curate",
-        description="Curate WARC/WET/JSONL/Parquet inputs into Parquet shards. Unknown flags go to Beam "
-                    "(e.g. --runner DataflowRunner --project P --region R --temp_location gs://...).")
-    ap.add_argument("--input", action="append", required=True, metavar="GLOB",
-                    help="input files (local, gs://, s3://); repeatable")
+    ap = OneLineParser(
+        prog="skypile curate", allow_abbrev=False,
+        description="Curate WARC/WET/JSONL/Parquet inputs into Parquet shards. Beam's own flags go to Beam "
+                    "(e.g. --runner DataflowRunner --project P --region R --temp_location gs://...); any other "
+                    "flag is an error.")
+    ap.add_argument("--input", action="append", nargs="+", required=True, metavar="GLOB",
+                    help="input files or globs (local, gs://, s3://); several after one --input, or repeat it")
     ap.add_argument("--output", required=True, metavar="DIR")
     ap.add_argument("--config", metavar="FILE", help="YAML overriding pipelines/defaults.yaml")
     ap.add_argument("--disable", action="append", default=[], metavar="STEP", help="switch a step off; repeatable")
@@ -235,11 +252,27 @@ def _finished(output: str) -> dict[str, Any]:
 
 
 def run(argv: list[str]) -> dict[str, Any]:
-    args, beam_args = parser().parse_known_args(argv)
-    options = PipelineOptions(beam_args)
-    if not options.view_as(StandardOptions).runner:
-        options.view_as(StandardOptions).runner = DEFAULT_RUNNER
+    """One curate run; the output folder's lock is held until it returns."""
+    with contextlib.ExitStack() as held:
+        return _run(argv, held)
+
+
+def _remove_if_empty(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def _run(argv: list[str], held: contextlib.ExitStack) -> dict[str, Any]:
+    ap = parser()
+    args, beam_args = ap.parse_known_args(argv)
+    args.input = [pattern for group in args.input for pattern in group]
+    existed = user_paths.is_url(args.output) or os.path.exists(args.output)
+    args.output = user_paths.absolute(args.output)
+    args.dedup_against = [user_paths.absolute(d) for d in args.dedup_against]
     try:
+        options = pipeline_options(beam_args, [s for a in ap._actions for s in a.option_strings])  # noqa: SLF001
+        if not options.view_as(StandardOptions).runner:
+            options.view_as(StandardOptions).runner = DEFAULT_RUNNER
         config = load_config(args.config, args.disable)
         if config.get("score", {}).get("enabled"):
             # Imported only when used (the classifier kinds). torch comes in only with a BERT
@@ -247,14 +280,25 @@ def run(argv: list[str]) -> dict[str, Any]:
             from transforms.score_models import apply_score_options
 
             config = apply_score_options(config, options)
+        config = user_paths.absolute_config_paths(config)
         files = match_inputs(args.input)
+        try:
+            held.enter_context(output_lock.hold(args.output, "skypile curate " + " ".join(argv)))
+        except OSError as exc:
+            raise CurateError(f"--output {args.output}: not writable ({exc})") from exc
         check_output(args.output)
         inputs = run_state.describe_inputs(files)
         previous_index = previous_index_files(args.dedup_against, config)
         manifest = run_state.manifest(inputs, config, {"write_rejected": args.write_rejected,
                                                        "dedup_against": args.dedup_against})
         state = run_state.prepare(args.output, manifest, args.overwrite)
-    except (ConfigError, ValueError, run_state.RunStateError, DedupIndexError) as exc:
+    except (BeamFlagError, ConfigError, ValueError, run_state.RunStateError, DedupIndexError,
+            output_lock.OutputLocked, CurateError) as exc:
+        held.close()  # the lock goes first: a folder this run created is removed if still empty
+        if not existed:
+            _remove_if_empty(args.output)
+        if isinstance(exc, CurateError):
+            raise
         raise CurateError(str(exc)) from exc
     if state == "done":
         print(f"{args.output}: this run has finished; its report:", file=sys.stderr)
