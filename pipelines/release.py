@@ -19,11 +19,12 @@ import sys
 
 import pyarrow.parquet as pq
 
+from model.settings import OneLineParser
 from pipelines.card import card_body, card_metadata, human_bytes, render_card
 from pipelines.funnel_chart import funnel_png
 from pipelines.hub_push import PushError, describe_plan, local_files, plan_commits, push, scrub, token_and_source
 from pipelines.release_shards import (DEFAULT_ROW_GROUP_MB, DEFAULT_SHARD_MB, MB, ConfigStats, ReleaseError,
-                                      plan_configs, write_config)
+                                      check_unique_ids, plan_configs, write_config)
 from pipelines.report_markdown import FUNNEL_PNG, markdown_table
 
 # FineWeb's choice for Common Crawl derived text (ODC-By 1.0 plus Common Crawl's terms of use).
@@ -88,10 +89,30 @@ def prepare_out(out: str, overwrite: bool) -> None:
     os.makedirs(out, exist_ok=True)
 
 
+def distinct_corpora(given: list[str]) -> list[str]:
+    """The ``--corpus`` folders, each once: ``A`` and ``A/`` (or a link to A) name one folder, and
+    a folder given twice is refused (its documents would be released twice)."""
+    seen: dict[str, str] = {}
+    for corpus in given:
+        key = corpus if "://" in corpus else os.path.realpath(corpus)
+        if key in seen:
+            raise ReleaseError(f"--corpus {corpus} names the same folder as --corpus {seen[key]}; give each corpus once")
+        seen[key] = corpus
+    return [os.path.normpath(c) if "://" not in c else c for c in given]
+
+
 def build_release(corpus: str | list[str], out: str, name: str, license_id: str, shard_mb: float,
-                  row_group_mb: float, repo_id: str | None = None) -> list[ConfigStats]:
-    corpora = [corpus] if isinstance(corpus, str) else list(dict.fromkeys(corpus))
+                  row_group_mb: float, repo_id: str | None = None, overwrite: bool = False) -> list[ConfigStats]:
+    """Check the corpora (reports, ids, row counts), then write the release into ``out`` (made
+    empty first, :func:`prepare_out`): a refused release leaves ``out`` as it was."""
+    corpora = distinct_corpora([corpus] if isinstance(corpus, str) else list(corpus))
     report = merge_reports([load_report(c) for c in corpora])
+    for c in corpora:  # --overwrite would delete the corpus's own data/ and report.json
+        if os.path.realpath(out) == os.path.realpath(c):
+            raise ReleaseError(f"--out {out} is the --corpus folder itself; write the release to another folder")
+    if not overwrite and any(os.path.exists(os.path.join(out, n)) for n in RELEASE_FILES):
+        prepare_out(out, overwrite)  # refuses before the shards are read
+    check_unique_ids(corpora)
     plans = plan_configs(corpora, int(shard_mb * MB))
     rows = sum(p.rows for p in plans)
     where = ", ".join(corpora)
@@ -100,6 +121,7 @@ def build_release(corpus: str | list[str], out: str, name: str, license_id: str,
     if rows != report["kept"]:
         raise ReleaseError(f"{where}: the shards hold {rows:,} rows but report.json kept {report['kept']:,}; "
                            "the corpus is incomplete or was changed after the run")
+    prepare_out(out, overwrite)
     def log(message: str) -> None:
         print(f"release: {message}", file=sys.stderr, flush=True)
 
@@ -129,7 +151,7 @@ def summary(stats: list[ConfigStats]) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile release",
+    ap = OneLineParser(prog="skypile release",
                                  description="Package a curated corpus as a Hugging Face dataset (shards, "
                                              "dataset card, funnel) and optionally push it to the Hub.")
     ap.add_argument("--corpus", action="append", metavar="DIR",
@@ -183,10 +205,9 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         if args.corpus:
-            prepare_out(args.out, args.overwrite)
             name = args.name or os.path.basename(os.path.abspath(args.out))
             stats = build_release(args.corpus, args.out, name, args.license, args.shard_size_mb,
-                                  args.row_group_mb, args.repo_id)
+                                  args.row_group_mb, args.repo_id, args.overwrite)
             print(summary(stats))
             print(f"release written to {args.out}")
         if args.push or args.dry_run:

@@ -115,6 +115,39 @@ def plan_configs(corpus: str | list[str], shard_bytes: int) -> list[ConfigPlan]:
     return [plans[name] for name in sorted(plans) if plans[name].rows]
 
 
+def _id_hashes(files: list[str]) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(i.encode("utf-8"), digest_size=8).digest(), "big")
+                     for path in files for batch in pq.ParquetFile(path).iter_batches(READ_BATCH_ROWS, columns=["id"])
+                     for i in batch.column(0).to_pylist()], dtype=np.uint64)
+
+
+def check_unique_ids(corpora: list[str]) -> None:
+    """A release holds each document once: no id in two corpora (the same run given twice, or two
+    runs over the same input) nor twice in one. One pass over the id columns, 8 bytes per id; a
+    repeated 64-bit hash is confirmed on the ids themselves before it is reported."""
+    files = {c: sorted(glob.glob(os.path.join(c, "data", "*", "*.parquet"))) for c in corpora}
+    hashes = [_id_hashes(files[c]) for c in corpora]
+    values, counts = np.unique(np.concatenate(hashes) if hashes else np.array([], np.uint64), return_counts=True)
+    suspects = set(values[counts > 1].tolist())
+    if not suspects:
+        return
+    seen: dict[str, str] = {}
+    for corpus in corpora:
+        clash: list[tuple[str, str]] = []
+        for path in files[corpus]:
+            for batch in pq.ParquetFile(path).iter_batches(READ_BATCH_ROWS, columns=["id"]):
+                for i in batch.column(0).to_pylist():
+                    if int.from_bytes(hashlib.blake2b(i.encode("utf-8"), digest_size=8).digest(), "big") in suspects:
+                        if i in seen:
+                            clash.append((i, seen[i]))
+                        seen.setdefault(i, corpus)
+        if clash:
+            where = "twice in it" if clash[0][1] == corpus else f"also in --corpus {clash[0][1]}"
+            raise ReleaseError(f"--corpus {corpus}: {len(clash):,} document id(s) {where} (e.g. {clash[0][0]!r}); "
+                               "a release holds each document once: give each corpus once, or curate the later "
+                               "one with --dedup-against the earlier")
+
+
 def bucket_of(ids: list[str], num_buckets: int) -> list[int]:
     """A stable bucket per id (blake2b, not Python's salted ``hash``)."""
     return [int.from_bytes(hashlib.blake2b(i.encode("utf-8"), digest_size=8).digest(), "big") % num_buckets
