@@ -19,8 +19,11 @@ run: $(STAMP)
 	rm -rf out/sample
 	$(VENV)/bin/skypile curate --input 'sample/*.warc.gz' --output out/sample --write-rejected
 
+# Test data: ../shared/data (or $SKYPILE_TEST_DATA) when there, else the cut in tests/data; the
+# tests that need the full data are then skipped, each named with its reason (-rs, pytest.ini).
+TESTS ?= tests
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(TESTS)
 
 clean:
 	rm -rf out $(VENV)

@@ -5,6 +5,7 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from classifiers.cli import main
 from tests.classifiers.fixtures import COLD_DEV, SURGE, fasttext_model, surge_split  # noqa: F401
@@ -44,6 +45,7 @@ def test_bad_model_and_bad_fields_exit_2_with_a_message(tmp_path, shared_data, c
     assert "no column 'text'" in capsys.readouterr().err
 
 
+@pytest.mark.full_data("labels/chinesewebtext_quality_zh/cc_2021-43_ccnet_sample.jsonl")
 def test_build_quality_set_is_balanced_deterministic_and_trainable(tmp_path, shared_data, capsys):
     # Negatives: a curated-output-like Parquet shard of CCNet Chinese web text (read in place).
     rows = [json.loads(line) for line in open(shared_data / "labels/chinesewebtext_quality_zh/cc_2021-43_ccnet_sample.jsonl")]

@@ -30,6 +30,7 @@ def test_without_negative_every_other_value_is_negative_and_reported(shared_data
     assert not data.skipped
 
 
+@pytest.mark.full_data("labels/chinesewebtext_quality_zh/fasttext_train.txt")
 def test_fasttext_txt_and_jsonl_formats(shared_data):
     txt = load_labelled(str(shared_data / "labels/chinesewebtext_quality_zh/fasttext_train.txt"), ["clean"], ["dirty"])
     assert (len(txt), sum(txt.labels)) == (15, 8)

@@ -23,6 +23,7 @@ def test_saturation_grades_the_score(shared_data):
     assert list(lx.predict(["ass", "ass ass", "ass ass ass ass ass"])) == [0.25, 0.5, 1.0]
 
 
+@pytest.mark.full_data("lists/zh_sensitive_words_chinesewebtext.tsv")
 def test_tsv_categories_select_entries(shared_data):
     tsv = str(shared_data / "lists/zh_sensitive_words_chinesewebtext.tsv")
     porn_only = LexiconClassifier(tsv, tsv_categories=["色情"]).load()

@@ -20,9 +20,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED_DATA, require_full_data
 
-KIT = ROOT.parent / "shared" / "peerbench" / "make_warc.py"
+# The peer kit lies beside the full data (../shared/peerbench), not in the project.
+KIT = SHARED_DATA.parent / "peerbench" / "make_warc.py"
 PREVIOUS_REASONS = {"url_duplicate_previous", "exact_duplicate_previous", "near_duplicate_previous"}
 GLOBAL_STEPS = {"url_dedup", "exact_dedup", "minhash_dedup", "decontaminate", "score", "score_filter"}
 
@@ -39,6 +40,7 @@ def _ok(proc):
 
 @pytest.fixture(scope="module")
 def runs(shared_data, tmp_path_factory):
+    require_full_data("html/mozilla_readability", "../peerbench/make_warc.py")
     root = tmp_path_factory.mktemp("grow")
     subprocess.run([sys.executable, str(KIT), "--data", str(shared_data / "html"), "--out", str(root / "kit"),
                     "--records", "600", "--shards", "8", "--seed", "42"], check=True, capture_output=True)

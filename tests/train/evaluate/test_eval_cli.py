@@ -62,6 +62,7 @@ def test_eval_loss_cli_missing_domain_is_clear_error(tiny_models, tmp_path, caps
     assert "domain file not found" in capsys.readouterr().err
 
 
+@pytest.mark.full_data(SKYWORK_REF)
 def test_sample_texts_fields(shared_data):
     gsm = shared_data / "eval" / "gsm8k" / "test.jsonl"
     first = json.loads(gsm.open().readline())
@@ -90,6 +91,7 @@ def test_readings():
     assert verdict(0.05, -0.05) == "verdict: no sign of contamination."
 
 
+@pytest.mark.full_data(SKYWORK_REF)
 def test_eval_contamination_cli(tiny_models, shared_data, tmp_path, capsys):
     gsm = shared_data / "eval" / "gsm8k"
     train = write_jsonl(tmp_path / "train.jsonl", [json.loads(l) for l in list(open(gsm / "train.jsonl"))[:6]])

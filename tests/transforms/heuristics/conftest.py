@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_full_data
+
 
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
     rows = []
@@ -37,6 +39,7 @@ def zh_law_paragraphs(shared_data) -> list[str]:
 @pytest.fixture(scope="session")
 def cwt(shared_data) -> dict[str, list[str]]:
     """ChineseWebText's labelled clean and dirty samples (license-flagged: read, never copied)."""
+    require_full_data("labels/chinesewebtext_quality_zh")
     base = shared_data / "labels/chinesewebtext_quality_zh"
     return {kind: [r["text"] for r in read_jsonl(base / f"{kind}.jsonl")] for kind in ("clean", "dirty")}
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.conftest import require_full_data
 from transforms.heuristics.chinese import ChineseQuality
 from transforms.heuristics.text_stats import TextStats
 from transforms.heuristics.wordlists import SubstringMatcher, read_word_list
@@ -20,6 +21,7 @@ def verdict(text, **cfg):
 @pytest.fixture(scope="module")
 def zh_lists(shared_data):
     # Read in place: the ChineseWebText list has no data license and is never copied.
+    require_full_data("lists/zh_sensitive_words_chinesewebtext.tsv")
     return [str(shared_data / "lists/ldnoobw/zh.txt"), str(shared_data / "lists/zh_sensitive_words_chinesewebtext.tsv")]
 
 

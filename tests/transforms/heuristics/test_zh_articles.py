@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from pipelines.config import load_config
+from tests.conftest import require_full_data
 from tests.transforms.heuristics.conftest import read_jsonl
 from transforms.document import Document
 from transforms.heuristics.chinese import ChineseQuality
@@ -32,6 +33,7 @@ def default_step():
 
 @pytest.fixture(scope="module")
 def zh_general(shared_data):
+    require_full_data("eval/skywork/zh_general.jsonl")
     return [r["text"] for r in read_jsonl(shared_data / "eval/skywork/zh_general.jsonl")]
 
 
