@@ -26,7 +26,7 @@ from pipelines.config import load_defaults, step_names
 from tests.conftest import ROOT
 from tests.pipelines.install_helpers import install_into_new_venv, run_ok
 
-ENV_DROP = ("PYTHONPATH", "SKYPILE_SHARED_DATA", "SKYPILE_TEST_DATA", "VIRTUAL_ENV")
+ENV_DROP = ("PYTHONPATH", "SKYPILE_SHARED_DATA", "SKYPILE_TEST_DATA", "SKYPILE_REQUIRE_FULL_DATA", "VIRTUAL_ENV")
 
 
 @pytest.fixture(scope="module")
