@@ -126,7 +126,7 @@ def report(tally: Tally, names: list[str], labelled_sets: bool) -> None:
     head += [f"CPU {n} / default" for n in cols]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
-    for group in tally.pages:
+    for group in sorted(tally.pages):
         n = tally.pages[group]
         row = [group, str(n)]
         if labelled_sets:
@@ -138,12 +138,20 @@ def report(tally: Tally, names: list[str], labelled_sets: bool) -> None:
 
 
 def print_differ(tally: Tally) -> None:
-    print("\n| set | page | extractor | route | chars default | chars | F1 default | F1 |")
-    print("|---|---|---|---|---|---|---|---|")
-    seen = collections.Counter(tally.differ)
-    for (group, page, name, route, n0, n1, f0, f1), times in sorted(seen.items(), key=lambda kv: kv[0][:3]):
-        fmt = (lambda x: "" if x is None else f"{x:.3f}")
-        print(f"| {group} | {page}{f' (x{times})' if times > 1 else ''} | {name} | {route} | {n0} | {n1} | {fmt(f0)} | {fmt(f1)} |")
+    """One row per page, extractor and route; kit pages sum their copies (exact and near)."""
+    rows: dict[tuple, list] = collections.defaultdict(list)
+    for group, page, name, route, n0, n1, f0, f1 in tally.differ:
+        rows[(group, page, name, route)].append((n0, n1, f0, f1))
+    print("\n| set | page | extractor | route | records | chars default | chars | F1 default | F1 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def span(values):
+        return "" if values[0] is None else (f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}")
+
+    for (group, page, name, route), found in sorted(rows.items()):
+        n0, n1, f0, f1 = zip(*found)
+        f0, f1 = (("" if v[0] is None else f"{v[0]:.3f}") for v in (f0, f1))
+        print(f"| {group} | {page} | {name} | {route} | {len(found)} | {span(n0)} | {span(n1)} | {f0} | {f1} |")
 
 
 def sweep(pages: list, settings: dict, repeat: int) -> None:

@@ -17,8 +17,10 @@ before/after of that change:
 Scores are micro-averaged over pages (sums of matches over sums of lengths). Pages an extractor
 returns nothing for count with zero recall. ``--variant LABEL:key=value,...`` adds the default
 trafilatura with those ``extract`` settings changed (e.g. ``--variant fast:fast=true``), to check
-a speed change against the default before making it one; ``--trafilatura-only`` leaves out
-resiliparse and the layout-tables-kept row.
+a speed change against the default before making it one (``--variant
+plain:cascade=false,recall_retry_max_chars=0`` is the full extraction on every page; the cascade
+itself is measured by bench/extract_cascade.py); ``--trafilatura-only`` leaves out resiliparse and
+the layout-tables-kept row.
 
     .venv/bin/python bench/extract_quality.py [--data ../shared/data/html] [--limit N] [--variant ...]
 """

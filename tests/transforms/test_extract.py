@@ -188,6 +188,20 @@ def test_cascade_keeps_a_long_fast_text_after_one_extraction(shared_data):
     assert higher(html) == (text, "full") and higher.calls == 2
 
 
+def test_cascade_retries_a_long_table_body(shared_data):
+    """A wiki page whose fast text is long but has more tables than paragraphs: readability may
+    replace such a body (trafilatura's _prefer_readability), so the full extraction runs, and here
+    its text is not the fast one."""
+    from transforms.extract import TrafilaturaExtractor
+
+    html = _labelled_page(shared_data, "trafilatura_eval/html/stardewvalleywiki.com.penny.html.gz")
+    fast = TrafilaturaExtractor(**PLAIN, fast=True)(html)
+    cascade = CountedExtractor(cascade=True, cascade_min_chars=500, recall_retry_max_chars=0)
+    text, route = cascade(html)
+    assert len(fast) > 20_000 and (route, cascade.calls) == ("full", 2)
+    assert text == TrafilaturaExtractor(**PLAIN)(html) != fast
+
+
 def test_recall_retry_replaces_a_precision_fragment(shared_data):
     """favor_precision keeps 12 characters of this blog post; without it trafilatura finds the
     post (trafilatura_eval's snippets are in it)."""
