@@ -31,6 +31,28 @@ def parse_assignment(assignment: str, error: type[Exception] = ValueError) -> tu
     return key, (yaml.safe_load(text) if text.strip() else "")
 
 
+def load_yaml_file(path: str, error: type[Exception] = ValueError):
+    """The YAML document in ``path``; a folder, a missing file, malformed YAML or a file that is
+    not UTF-8 raise ``error`` with one line (where the YAML breaks), never yaml's traceback."""
+    import os
+
+    import yaml
+
+    if os.path.isdir(path):
+        raise error(f"--config {path}: is a folder, not a YAML file")
+    if not os.path.isfile(path):
+        raise error(f"config file not found: {path}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise error(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+
+
 class OneLineParser(argparse.ArgumentParser):
     """The argument parser of every ``skypile`` command: a usage mistake is one line on stderr and
     exit 2 (argparse prints the whole usage first), with the closest option for a misspelled one."""

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from model.settings import check_known_keys
+from model.settings import check_known_keys, load_yaml_file
 from transforms.paths import PACKAGE_SCHEME, package_path
 
 DEFAULTS_PATH = os.path.join(os.path.dirname(__file__), "defaults.yaml")
@@ -161,19 +161,7 @@ def load_config(path: str | None = None, disable: Iterable[str] = ()) -> dict[st
     """Defaults, overridden by ``path`` when given, with the ``disable`` steps switched off."""
     config = load_defaults()
     if path:
-        if not os.path.exists(path):
-            raise ConfigError(f"config file not found: {path}")
-        if os.path.isdir(path):
-            raise ConfigError(f"--config {path}: is a folder, not a YAML file")
-        try:
-            with open(path, encoding="utf-8") as f:
-                user = yaml.safe_load(f) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+        user = load_yaml_file(path, ConfigError) or {}
         if not isinstance(user, dict):
             raise ConfigError(f"{path}: the config must be a mapping of step sections")
         config = _merge(config, user, "")

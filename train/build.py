@@ -136,18 +136,29 @@ def _init_tokenizer(ckpt: dict, file: str) -> str | None:
     return None
 
 
-def initial_weights(path: str, tokenizer_path: str, config: ModelConfig, vocab_multiple: int) -> dict:
-    """``train.init_from``'s model state for a model of ``config``. A checkpoint with a smaller
-    vocabulary (a run on the base tokenizer, ``tokenizer.path`` now an extension of it) is grown as
-    ``skypile model resize-vocab`` does: new rows from the base rows of each new token's pieces."""
-    from tokenizers import Tokenizer
-
+def load_init_from(path: str) -> tuple[str, dict]:
+    """``train.init_from``'s checkpoint file (a step_*.pt, or a run directory: its newest) and content."""
     from model.checkpoint import find_checkpoint
-    from model.resize import resize_state
     from train.checkpoint import load
 
-    file = str(find_checkpoint(path))
-    ckpt = load(file)
+    try:
+        file = str(find_checkpoint(path))
+    except FileNotFoundError as exc:
+        raise ValueError(f"train.init_from {path}: {exc}") from None
+    return file, load(file)
+
+
+def initial_weights(path: str, tokenizer_path: str, config: ModelConfig, vocab_multiple: int,
+                    loaded: tuple[str, dict] | None = None) -> dict:
+    """``train.init_from``'s model state for a model of ``config``. A checkpoint with a smaller
+    vocabulary (a run on the base tokenizer, ``tokenizer.path`` now an extension of it) is grown as
+    ``skypile model resize-vocab`` does: new rows from the base rows of each new token's pieces.
+    ``loaded``: the checkpoint as :func:`load_init_from` read it."""
+    from tokenizers import Tokenizer
+
+    from model.resize import resize_state
+
+    file, ckpt = loaded or load_init_from(path)
     rows = ckpt["model"]["tok_embeddings.weight"].shape[0]
     if rows == config.vocab_size:
         return ckpt["model"]

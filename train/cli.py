@@ -10,11 +10,12 @@ import argparse
 import json
 import sys
 
-from train.config import ConfigError, load_config
+from model.settings import OneLineParser
+from train.config import ConfigError, check_paths, load_config
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile train", description=__doc__,
+    ap = OneLineParser(prog="skypile train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True, help="training YAML (e.g. configs/train/tiny.yaml)")
     ap.add_argument("--out", required=True, help="run directory: checkpoints/, metrics.jsonl, tokenizer/")
@@ -22,7 +23,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                     help="override a config value, e.g. --set optim.lr=1e-3 (value parsed as YAML)")
     ap.add_argument("--dry-run", action="store_true",
-                    help="print the plan (model, sources, stages in steps, schedule) and stop")
+                    help="print the plan (model, sources, stages in steps, schedule) and stop; writes nothing")
     return ap
 
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         cfg = load_config(args.config, args.overrides)
+        check_paths(cfg, args.data)
     except (ConfigError, OSError) as exc:
         print(f"skypile train: {exc}", file=sys.stderr)
         return 2

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-import yaml
-
-from model.settings import check_known_keys, parse_assignment
+from model.settings import check_known_keys, load_yaml_file, parse_assignment
 
 
 class ConfigError(ValueError):
@@ -205,11 +204,27 @@ def _index(node: list, part: str, key: str) -> int:
 
 
 def read_raw(path: str | None) -> dict:
-    """The YAML mapping of a config file (``{}`` for none)."""
+    """The YAML mapping of a config file (``{}`` for none); malformed YAML is one ConfigError."""
     if not path:
         return {}
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or {}
+    raw = load_yaml_file(path, ConfigError) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a training config is a mapping of sections (model, data, mixture, ...)")
+    return raw
+
+
+def check_paths(cfg: "TrainConfig | None", data: str | None) -> None:
+    """Before torch is imported: ``--data`` is an existing folder and not a ``skypile curate`` run
+    that has not finished (``run.json`` without ``report.json``: its shards are partial or
+    absent); ``train.init_from`` and ``tokenizer.path`` exist."""
+    if data and not os.path.isdir(data):
+        raise ConfigError(f"--data {data}: no such folder")
+    if data and os.path.isfile(os.path.join(data, "run.json")) and not os.path.isfile(os.path.join(data, "report.json")):
+        raise ConfigError(f"--data {data}: an unfinished `skypile curate` run (run.json, no report.json); "
+                          "rerun the same curate command to finish it, then train")
+    for key, path in (("train.init_from", cfg.train.init_from), ("tokenizer.path", cfg.tokenizer.path)) if cfg else ():
+        if path and not os.path.exists(path):
+            raise ConfigError(f"{key} {path}: no such file or folder")
 
 
 def load_config(path: str | None, overrides: list[str] = ()) -> TrainConfig:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
+from model.settings import OneLineParser
 from train.evaluate.loss import SKYWORK_MAX_CHARS
 
 
@@ -24,7 +26,7 @@ def _max_chars(value: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile eval", description=__doc__)
+    ap = OneLineParser(prog="skypile eval", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
 
     loss = sub.add_parser("loss", help="per-domain loss, normalized by a reference tokenizer")
@@ -88,8 +90,27 @@ def _device(name: str | None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def check_hf_model(path: str) -> None:
+    """``--model``: a Hugging Face model folder; a trainer's run folder or checkpoint gets told how
+    to export it (rather than a tokenizer error from transformers)."""
+    if os.path.isfile(os.path.join(path, "config.json")):
+        return
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"--model {path}: no such folder")
+    from model.checkpoint import step_checkpoints
+
+    if path.endswith(".pt") or os.path.isdir(os.path.join(path, "checkpoints")) or (
+            os.path.isdir(path) and step_checkpoints(path)):
+        raise ValueError(f"--model {path} is a training run folder, not a Hugging Face model: export it first "
+                         f"(skypile model export --checkpoint {path} --out DIR) and pass DIR")
+    raise ValueError(f"--model {path}: not a Hugging Face model folder (no config.json)")
+
+
 def run_loss(args) -> int:
     from train.evaluate.loss import domain_files, evaluate_models, read_domain, truncate
+
+    for path in args.model:
+        check_hf_model(path)
     from train.evaluate.report import results_markdown, write_results
 
     files = domain_files(args.domains)
@@ -107,6 +128,8 @@ def run_loss(args) -> int:
 
 def run_contamination(args) -> int:
     from train.evaluate.contamination import probe, read_delta1, read_delta2, verdict
+
+    check_hf_model(args.model)
 
     result = probe(args.model, args.train, args.test, args.ref, args.max_chars or None, args.batch_size,
                    _device(args.device), args.dtype, not args.no_progress, args.max_samples)

@@ -33,6 +33,7 @@ from model.flops import flops_per_token
 from model.parallelize import parallelize, unwrap
 from train import build, checkpoint, rehydrate, state
 from train.config import TrainConfig
+from train.continue_data import continue_sources
 from train.distributed import DistEnv, all_gather_objects, all_reduce_sum, barrier
 from train.metrics import MetricsLog, peak_flops
 from train.mixture import stage_at, weights_at
@@ -158,8 +159,16 @@ class Trainer:
         return True
 
     def init_weights_from(self, path: str) -> None:
-        weights = build.initial_weights(path, self.tokenizer_path, self.model_config, self.cfg.model.vocab_multiple)
+        """The weights of ``train.init_from``, and its data order where this run reads the same
+        sources (:mod:`train.continue_data`): stage 2 does not re-read what stage 1 saw."""
+        loaded = build.load_init_from(path)
+        weights = build.initial_weights(path, self.tokenizer_path, self.model_config, self.cfg.model.vocab_multiple,
+                                        loaded)
         state.load_full_state(self.model, weights, self.fsdp)
+        continued = continue_sources(self.loader, loaded[1], json.loads(json.dumps(self.fingerprint)), loaded[0])
+        if continued and self.env.is_main:
+            print(f"skypile train: {', '.join(continued)} continue(s) the data order of {loaded[0]}", file=sys.stderr)
+        self.data = snapshot(self.loader)
 
     # -- one optimizer step -------------------------------------------------------------------
     def train_step(self, sources: list[str], batches: list) -> tuple[torch.Tensor, torch.Tensor, float]:
@@ -273,10 +282,21 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str | None, env: DistEnv, ev
           dry_run: bool = False) -> dict:
     """Train (or resume) the run in ``out_dir``; returns the last logged metrics record.
 
-    The plan goes to stderr first (rank 0); ``dry_run`` stops there."""
+    The plan goes to stderr first (rank 0); ``dry_run`` stops there and writes nothing into
+    ``out_dir``: a tokenizer the plan needs is trained in a scratch folder (deleted after)."""
+    if dry_run:
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="skypile-dry-run-") as scratch:
+            kept = os.path.join(out_dir, "tokenizer")
+            if os.path.isfile(os.path.join(kept, "tokenizer.json")):  # a resumed run's own tokenizer
+                shutil.copytree(kept, os.path.join(scratch, "tokenizer"))
+            trainer = Trainer(cfg, scratch, data_dir, env, eval_fn)
+            if env.is_main:
+                print(trainer.plan().replace(scratch, out_dir), file=sys.stderr, flush=True)
+            return {"step": 0, "total_steps": trainer.total_steps}
     trainer = Trainer(cfg, out_dir, data_dir, env, eval_fn)
     if env.is_main:
         print(trainer.plan(), file=sys.stderr, flush=True)
-    if dry_run:
-        return {"step": 0, "total_steps": trainer.total_steps}
     return trainer.run()

@@ -54,7 +54,9 @@ def test_init_from_grows_a_smaller_vocabulary(tmp_path, corpus, tokenizer_dir, e
     grown = _train(cfg, tmp_path / "grown", corpus)
     fresh = _train(_config(tmp_path, "fresh", extended), tmp_path / "fresh", corpus)
     assert grown[0]["tokens"] == fresh[0]["tokens"]
-    assert grown[0]["loss"] < fresh[0]["loss"] - 0.4  # it starts from the base's weights, not at init
+    # it starts from the base's weights, not at init (on documents the base run has not seen: the
+    # data order continues, train/continue_data.py; another tokenizer: at the next whole document)
+    assert grown[0]["loss"] < fresh[0]["loss"] - 0.3
 
 
 def test_init_from_refuses_a_larger_checkpoint(tmp_path, corpus, tokenizer_dir, extended):

@@ -70,9 +70,10 @@ def test_init_from_starts_a_new_run_from_trained_weights(tmp_path, tokenizer_dir
     assert again[0]["loss"] == first[0]["loss"]  # a fresh run starts from the seeded init
     cont = _run(tmp_path, "cont", tokenizer_dir, corpus, micro_batch_size=2, grad_accum=2,
                 init_from=str(tmp_path / "first"))
-    # Same first batch, trained weights: the loss starts where the first run ended up, not at init.
-    assert cont[0]["loss"] < first[0]["loss"] - 0.2
-    assert cont[0]["tokens"] == first[0]["tokens"]  # steps and data start over
+    # Trained weights: the loss starts near where the first run ended up, not at init. The data
+    # order continues (train/continue_data.py): these are documents the first run has not seen.
+    assert cont[0]["loss"] < first[0]["loss"] - 0.1
+    assert cont[0]["tokens"] == first[0]["tokens"]  # steps start over
 
 
 def test_bf16_autocast_path_tracks_fp32(tmp_path, tokenizer_dir, corpus):
