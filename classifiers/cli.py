@@ -13,25 +13,42 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
 from classifiers.base import ModelFileError
 from classifiers.kinds import KINDS
+from model.settings import OneLineParser
 
 
 def _data_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--text-field", default="text", help="JSONL field / CSV column with the text")
     ap.add_argument("--label-field", default="label", help="JSONL field / CSV column with the label")
-    ap.add_argument("--positive", nargs="+", required=True, metavar="VALUE",
-                    help="label values of the positive class (high quality, or toxic)")
-    ap.add_argument("--negative", nargs="+", default=[], metavar="VALUE",
+    ap.add_argument("--positive", nargs="+", action="extend", required=True, metavar="VALUE",
+                    help="label values of the positive class (high quality, or toxic); repeats add up")
+    ap.add_argument("--negative", nargs="+", action="extend", default=[], metavar="VALUE",
                     help="label values of the negative class; rows with other labels are skipped and "
                          "reported (default: every other value is negative)")
 
 
+def model_path(value: str) -> str:
+    """A ``--model`` as the config names models: ``pkg://classifiers/models/...`` (the shipped
+    ones, as report.json and defaults.yaml show them) or a local path, which must exist."""
+    from transforms.paths import resolve_path
+
+    path = resolve_path(value)  # FileNotFoundError names a pkg:// file that is not there
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"--model {value}: no such file or folder")
+    return path
+
+
 def _load(paths, args, what: str):
     from classifiers.data import load_labelled
+
+    both = sorted(set(args.positive) & set(args.negative))
+    if both:
+        raise ValueError(f"label value(s) {both} given as both --positive and --negative")
 
     data = load_labelled(paths, args.positive, args.negative, args.text_field, args.label_field)
     print(data.summary(f"{what} {', '.join(paths)}"), file=sys.stderr)
@@ -85,9 +102,10 @@ def eval_cmd(args) -> int:
     from classifiers.kinds import guess_kind, load_classifier
     from classifiers.metrics import binary_metrics
 
+    path = model_path(args.model)
     data = _load(args.data, args, "eval")
-    kind = args.kind or guess_kind(args.model)
-    model = load_classifier(kind, args.model)
+    kind = args.kind or guess_kind(path)
+    model = load_classifier(kind, path)
     print(json.dumps(binary_metrics(data.labels, model.predict(data.texts), args.threshold)))
     return 0
 
@@ -103,8 +121,6 @@ def build_quality_set_cmd(args) -> int:
 
 
 def build_defaults_cmd(args) -> int:
-    import os
-
     from classifiers.default_models import build_all
 
     data = args.data or os.environ.get("SKYPILE_SHARED_DATA") or os.path.join(
@@ -120,12 +136,12 @@ def build_defaults_cmd(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile classifiers", description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="skypile classifiers", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
 
     ft = sub.add_parser("train-fasttext", help="train a fastText classifier and print a validation report")
-    ft.add_argument("--train", nargs="+", required=True, metavar="FILE")
-    ft.add_argument("--valid", nargs="+", required=True, metavar="FILE")
+    ft.add_argument("--train", nargs="+", action="extend", required=True, metavar="FILE")
+    ft.add_argument("--valid", nargs="+", action="extend", required=True, metavar="FILE")
     ft.add_argument("--out", required=True, metavar="MODEL")
     _data_args(ft)
     ft.add_argument("--quantize", action="store_true", help="product-quantize (.ftz-style, ~10x smaller)")
@@ -142,8 +158,8 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--base", metavar="DIR", help="local Hugging Face checkpoint to fine-tune")
     bt.add_argument("--from-scratch", action="store_true",
                     help="train a WordPiece tokenizer on --train and a small BERT from random init")
-    bt.add_argument("--train", nargs="+", required=True, metavar="FILE")
-    bt.add_argument("--valid", nargs="+", required=True, metavar="FILE")
+    bt.add_argument("--train", nargs="+", action="extend", required=True, metavar="FILE")
+    bt.add_argument("--valid", nargs="+", action="extend", required=True, metavar="FILE")
     bt.add_argument("--out", required=True, metavar="DIR")
     _data_args(bt)
     bt.add_argument("--epochs", type=int, default=2)
@@ -160,17 +176,20 @@ def parser() -> argparse.ArgumentParser:
     bt.set_defaults(func=train_bert_cmd)
 
     ev = sub.add_parser("eval", help="score labelled data; prints precision, recall, f1, accuracy, n as JSON")
-    ev.add_argument("--model", required=True, metavar="PATH", help="fastText file or Hugging Face folder")
+    ev.add_argument("--model", required=True, metavar="PATH",
+                    help="fastText file, ensemble manifest or Hugging Face folder; pkg://classifiers/models/... "
+                         "for a shipped model (as in defaults.yaml)")
     ev.add_argument("--kind", choices=KINDS, help="default: folder = bert, file = fasttext")
-    ev.add_argument("--data", nargs="+", required=True, metavar="FILE")
+    ev.add_argument("--data", nargs="+", action="extend", required=True, metavar="FILE")
     ev.add_argument("--threshold", type=float, default=0.5)
     _data_args(ev)
     ev.set_defaults(func=eval_cmd)
 
     qs = sub.add_parser("build-quality-set", help="DCLM/GPT-3-style set: reference text (hq) vs curated web (cc)")
-    qs.add_argument("--reference", nargs="+", required=True, metavar="GLOB",
+    qs.add_argument("--reference", nargs="+", action="extend", required=True, metavar="GLOB",
                     help="positives: JSONL(.gz), Parquet or plain-text files")
-    qs.add_argument("--web", nargs="+", required=True, metavar="GLOB", help="negatives: curated Parquet shards or JSONL")
+    qs.add_argument("--web", nargs="+", action="extend", required=True, metavar="GLOB",
+                    help="negatives: curated Parquet shards or JSONL")
     qs.add_argument("--out", required=True, metavar="FILE")
     qs.add_argument("--valid-out", metavar="FILE")
     qs.add_argument("--valid-fraction", type=float, default=0.1)
@@ -184,7 +203,7 @@ def parser() -> argparse.ArgumentParser:
                                                "with their MODELS.md and models.json")
     bd.add_argument("--out", required=True, metavar="DIR")
     bd.add_argument("--data", metavar="DIR", help="the labelled data (default: $SKYPILE_SHARED_DATA, else ../shared/data)")
-    bd.add_argument("--only", nargs="+", default=[], metavar="NAME", help="build only these models")
+    bd.add_argument("--only", nargs="+", action="extend", default=[], metavar="NAME", help="build only these models")
     bd.add_argument("--max-train", type=int, default=0, help="cap on training examples per model (tests)")
     bd.add_argument("--force", action="store_true", help="write into a non-empty --out")
     bd.set_defaults(func=build_defaults_cmd)

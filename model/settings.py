@@ -62,7 +62,13 @@ class OneLineParser(argparse.ArgumentParser):
         import sys
 
         if message.startswith("unrecognized arguments: "):
-            options = [s for a in self._actions for s in a.option_strings if s.startswith("--")]
+            parsers, options = [self], []
+            while parsers:  # this parser's options and its subcommands'
+                parser = parsers.pop()
+                for action in parser._actions:  # noqa: SLF001 - argparse keeps them only here
+                    options += [s for s in action.option_strings if s.startswith("--")]
+                    if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                        parsers += list(action.choices.values())
             hints = []
             for word in message[len("unrecognized arguments: "):].split():
                 close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.75)
