@@ -17,7 +17,7 @@ from model.checkpoint import load_checkpoint, save_checkpoint
 from model.config import CONFIGS, ModelConfig, get_config
 from model.flops import param_count
 from model.hf import load_hf, save_hf
-from model.settings import check_known_keys, parse_assignment
+from model.settings import OneLineParser, check_known_keys, parse_assignment
 from model.llama import Llama
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -48,7 +48,7 @@ def parse_overrides(items: list[str]) -> dict:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile model", description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="skypile model", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="write a randomly initialized model as a Hugging Face directory")
     init.add_argument("--config", required=True, choices=sorted(CONFIGS))

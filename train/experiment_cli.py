@@ -16,11 +16,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from train.config import ConfigError
+from model.settings import OneLineParser
+from train.config import ConfigError, check_paths
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile experiment", description=__doc__,
+    ap = OneLineParser(prog="skypile experiment", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
     sw = sub.add_parser("sweep", help="train and compare variants of a config (mixture sweeps)",
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         varies = [Vary.parse(v) for v in args.vary]
+        check_paths(None, args.data)
     except ConfigError as exc:  # before torch is even imported
         print(f"skypile experiment sweep: {exc}", file=sys.stderr)
         return 2

@@ -143,7 +143,19 @@ def file_sha256(path: str) -> str:
 
 
 def expand_shards(patterns: list[str]) -> list[str]:
-    files = sorted({f for p in patterns for f in glob.glob(p, recursive=True)})
-    if not files:
-        raise TokenizerError(f"--shards {patterns} matches no files")
-    return files
+    """The Parquet files ``patterns`` name (an existing path as written, else a glob); a pattern
+    matching nothing, or a file that is not Parquet, is a TokenizerError naming it."""
+    import pyarrow.parquet as pq
+
+    files = set()
+    for pattern in patterns:
+        found = [pattern] if os.path.isfile(pattern) else glob.glob(pattern, recursive=True)
+        if not found:
+            raise TokenizerError(f"--shards {pattern}: matches no files")
+        files.update(found)
+    for path in sorted(files):
+        try:
+            pq.read_metadata(path)
+        except Exception as exc:  # noqa: BLE001 - pyarrow's errors for a file that is not Parquet
+            raise TokenizerError(f"--shards {path}: not a Parquet file ({str(exc).splitlines()[0]})") from None
+    return sorted(files)

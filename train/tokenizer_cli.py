@@ -12,22 +12,38 @@ import argparse
 import json
 import sys
 
+from model.settings import OneLineParser
 from train.tokenizer import TokenizerError, expand_shards, files_by_language, sample_texts, train_tokenizer
 
 
 def _ratio(value: str) -> tuple[str, float]:
     lang, sep, ratio = value.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"expected LANG=RATIO, got {value!r}")
-    return lang, float(ratio)
+    try:
+        share = float(ratio)
+    except ValueError:
+        share = -1.0
+    if not sep or not lang or not share >= 0:
+        raise argparse.ArgumentTypeError(f"expected LANG=RATIO with a ratio >= 0, got {value!r}")
+    return lang, share
+
+
+def _ratios(pairs: list[tuple[str, float]]) -> dict[str, float] | None:
+    """``--lang-ratio`` values as a mapping; a language given twice is refused (not the last kept)."""
+    out: dict[str, float] = {}
+    for lang, share in pairs:
+        if lang in out:
+            raise TokenizerError(f"--lang-ratio {lang} given twice ({out[lang]:g} and {share:g})")
+        out[lang] = share
+    return out or None
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="skypile tokenizer", description=__doc__)
+    ap = OneLineParser(prog="skypile tokenizer", description=__doc__)
     sub = ap.add_subparsers(dest="action", required=True)
     t = sub.add_parser("train", help="train a byte-level BPE tokenizer on Parquet shards")
-    t.add_argument("--shards", action="append", required=True,
-                   help="glob of curated Parquet shards (repeatable); the parent folder names the language")
+    t.add_argument("--shards", nargs="+", action="extend", required=True,
+                   help="curated Parquet shards or globs of them (several, or repeat it); the parent folder names "
+                        "the language")
     t.add_argument("--vocab-size", type=int, required=True)
     t.add_argument("--out", required=True, help="output directory (tokenizer.json + transformers config)")
     t.add_argument("--lang-ratio", type=_ratio, action="append", default=[], metavar="LANG=RATIO",
@@ -41,8 +57,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True)
     e = sub.add_parser("extend", help="append up to N tokens of one language to an existing byte-level BPE")
     e.add_argument("--base", required=True, help="directory holding the base tokenizer.json (or the file)")
-    e.add_argument("--shards", action="append", required=True,
-                   help="glob of curated Parquet shards (repeatable); the parent folder names the language")
+    e.add_argument("--shards", nargs="+", action="extend", required=True,
+                   help="curated Parquet shards or globs of them (several, or repeat it); the parent folder names "
+                        "the language")
     e.add_argument("--add", type=int, required=True, help="new tokens to add (at most)")
     e.add_argument("--out", required=True)
     e.add_argument("--lang", default="zh", help="language folder of the shards to learn from (default zh)")
@@ -50,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
                    help="bpe: merges learned over the base's pre-tokenization; chars: Han characters + jieba "
                         "words by frequency, as Skywork (default bpe)")
     e.add_argument("--max-chars", type=int, default=20_000_000, help="characters of the language's text read")
-    e.add_argument("--held", action="append", default=[], metavar="JSONL",
+    e.add_argument("--held", nargs="+", action="extend", default=[], metavar="JSONL",
                    help="held-out text (JSONL files or folders of them) to report chars/token on; default: "
                         "every 10th shard document of each language, never learned from")
     e.add_argument("--text-column", default="text")
@@ -106,9 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         files = expand_shards(args.shards)
-        texts = sample_texts(files_by_language(files), dict(args.lang_ratio) or None, args.max_chars, args.text_column)
+        texts = sample_texts(files_by_language(files), _ratios(args.lang_ratio), args.max_chars, args.text_column)
         train_tokenizer(texts, args.vocab_size, args.out, args.min_frequency)
-    except TokenizerError as exc:
+    except (TokenizerError, OSError, ValueError) as exc:
         print(f"skypile tokenizer: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.out}/tokenizer.json ({len(files)} shard(s))")

@@ -162,3 +162,52 @@ def test_eval_loss_on_a_run_folder_says_to_export_it(tmp_path, capsys):
     ]:
         line = one_line(capsys, exit_code(main, argv), "skypile eval")
         assert message in line, line
+
+
+def test_tokenizer_takes_several_shards_after_one_flag(tmp_path, corpus, capsys):
+    from train.tokenizer_cli import main
+
+    shards = sorted(str(p) for p in corpus.glob("data/*/*.parquet"))
+    assert main(["train", "--shards", *shards, "--vocab-size", "300", "--max-chars", "20000",
+                 "--out", str(tmp_path / "tok")]) == 0
+    assert f"({len(shards)} shard(s))" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--shards", "README", "--vocab-size", "300"], "--shards README: matches no files"),
+    (["train", "--shards", "NOT_PARQUET", "--vocab-size", "300"], ": not a Parquet file"),
+    (["train", "--shards", "SHARD", "--vocab-size", "300", "--lang-ratio", "en=0.5", "--lang-ratio", "en=0.7"],
+     "--lang-ratio en given twice (0.5 and 0.7)"),
+    (["train", "--shards", "SHARD", "--vocab-size", "300", "--lang-ratio", "en=abc"],
+     "expected LANG=RATIO with a ratio >= 0"),
+    (["train", "--shards", "SHARD", "--vocab-size", "300", "--min-frequncy", "2"], "did you mean --min-frequency?"),
+])
+def test_tokenizer_mistakes_are_one_line(tmp_path, corpus, capsys, argv, message):
+    from train.tokenizer_cli import main
+
+    (tmp_path / "notes.parquet").write_text("not parquet")
+    shard = str(sorted(corpus.glob("data/en/*.parquet"))[0])
+    argv = [shard if a == "SHARD" else str(tmp_path / "notes.parquet") if a == "NOT_PARQUET" else a for a in argv]
+    line = one_line(capsys, exit_code(main, [*argv, "--out", str(tmp_path / "tok")]), "skypile tokenizer")
+    assert message in line, line
+    assert not (tmp_path / "tok").exists()
+
+
+@pytest.mark.parametrize("module, argv, message", [
+    ("train.experiment_cli", ["sweep", "--config", "C", "--out", "O", "--vary", "optim.lr=1,2", "--data", "NOPE"],
+     "--data NOPE: no such folder"),
+    ("train.experiment_cli", ["sweep", "--config", "C", "--out", "O", "--vary", "optim.lr"], "skypile experiment sweep"),
+    ("model.cli", ["init", "--config", "tiny", "--out", "O", "--set", "dimm=3"], "unknown key(s) ['dimm']"),
+    ("model.cli", ["export", "--checkpoint", "NOPE", "--out", "O"], "no checkpoint file or directory at NOPE"),
+    ("model.cli", ["init", "--config", "huge", "--out", "O"], "argument --config: invalid choice: 'huge'"),
+])
+def test_experiment_and_model_mistakes_are_one_line(tmp_path, tokenizer_dir, capsys, module, argv, message):
+    import importlib
+
+    config = write_config(tmp_path / "c.yaml", tiny_config(tokenizer_dir))
+    names = {"C": str(config), "O": str(tmp_path / "out"), "NOPE": str(tmp_path / "nope")}
+    argv = [names.get(a, a) for a in argv]
+    main = importlib.import_module(module).main
+    line = one_line(capsys, exit_code(main, argv), "skypile ")
+    assert message.replace("NOPE", names["NOPE"]) in line, line
+    assert not (tmp_path / "out").exists()
