@@ -203,3 +203,13 @@ def test_bom_and_truncated_jsonl_gz_count_every_record_once(shared_data, tmp_pat
     report = curate.run(["--input", str(bom), str(cut), "--output", str(tmp_path / "out"), *ALL_STEPS])
     assert report["records_in"] == 2 * len(lines)
     assert report["dropped"] == {"read_truncated": 1} and report["kept"] == 2 * len(lines) - 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["curat"], "unknown command 'curat' (did you mean curate?"),
+    (["fly"], "unknown command 'fly' (commands: curate, release,"),
+])
+def test_an_unknown_command_is_one_line(capsys, argv, message):
+    from pipelines.cli import main
+
+    assert message in one_error_line(capsys, main(argv), "skypile")
