@@ -54,9 +54,12 @@ def pytest_configure(config) -> None:
     os.environ.setdefault("SKYPILE_SHARED_DATA", str(SHARED_DATA))
 
 
-def pytest_report_header(config) -> str:
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line under the summary (-q shows no header): which data ran, and how many tests it skipped."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    for_data = sum(isinstance(r.longrepr, tuple) and f"Skipped: {DATA_SKIP}" in r.longrepr[2] for r in skipped)
     where = SHARED_DATA if FULL_DATA else f"{BUNDLED_DATA} (the cut that ships; full data: set {TEST_DATA_VAR})"
-    return f"skypile test data: {where}"
+    terminalreporter.write_line(f"skypile test data: {where}; {for_data} skipped for their data")
 
 
 def data_skip_reason(*rels: str) -> str:

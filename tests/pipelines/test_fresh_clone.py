@@ -88,7 +88,8 @@ def test_make_test_in_a_fresh_clone_runs_on_the_shipped_data_and_names_each_skip
                           timeout=600)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert f"skypile test data: {clone / 'tests' / 'data'}" in out
+    assert f"skypile test data: {clone / 'tests' / 'data'} (the cut that ships" in out
+    assert "; 1 skipped for their data" in out
     assert re.search(r"\b1[0-9] passed, 1 skipped\b", out), out[-3000:]
     assert re.search(r"SKIPPED \[1\] tests/classifiers/test_lexicon.py:\d+: needs ../shared/data/lists/zh_sensitive_"
                      r"words_chinesewebtext.tsv \(CASIA-LM/ChineseWebText, no data license: never copied\): set "
