@@ -179,7 +179,8 @@ def find_emails(text: str, ctx: _Context | None = None) -> Iterator[Match]:
 
 def _e164_digits_ok(number: str) -> bool:
     digits = sum(ch.isdigit() for ch in number)
-    return digits == 11 if number[1] == "1" and not number[2].isdigit() else 8 <= digits <= 15
+    nanp = number[1] == "1" and (len(number) == 2 or not number[2].isdigit())  # "+1 415 ...", "+1"
+    return digits == 11 if nanp else 8 <= digits <= 15
 
 
 def find_phones(text: str, ctx: _Context | None = None) -> Iterator[Match]:

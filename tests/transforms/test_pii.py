@@ -106,6 +106,12 @@ def test_look_alikes_are_left_alone(text):
     assert find_pii(text) == []
 
 
+@pytest.mark.parametrize("text", ["rated +1 by readers", "+1", "votes: +1, +12 and +1-2"])
+def test_a_bare_plus_one_is_not_a_phone_and_does_not_crash(text):
+    # A two-character "+1" match once raised IndexError in the E.164 check (kit page, grow_corpus).
+    assert find_pii(text) == []
+
+
 def test_exact_spans_and_kinds_in_chinese_without_spaces():
     text = f"张先生电话13812345678邮箱zs@163.com身份证{ID_BJ}卡号{UNIONPAY_16}。"
     assert find_pii(text) == [Match(5, 16, "phone"), Match(18, 28, "email"), Match(31, 49, "id_number"),
