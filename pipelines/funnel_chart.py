@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from pipelines.funnel_order import reasons_by_count
+
 KEPT_COLOR = "#3a7d44"
 DROPPED_COLOR = "#c0392b"
 # The PNG's metadata normally carries the matplotlib version and nothing else varies, so the same
@@ -16,8 +18,6 @@ PNG_METADATA = {"Software": None}
 
 
 def _top_reasons(dropped: dict[str, int], limit: int = 2) -> str:
-    from pipelines.report_markdown import reasons_by_count  # it imports this module
-
     reasons = reasons_by_count(dropped)
     text = ", ".join(f"{reason} {count:,}" for reason, count in reasons[:limit])
     return text + (" ..." if len(reasons) > limit else "")

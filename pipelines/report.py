@@ -16,7 +16,7 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.report_markdown import reasons_by_count
+from pipelines.funnel_order import reasons_by_count
 from pipelines.report_pii import redaction_report
 
 

@@ -7,15 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.funnel_chart import funnel_png
+from pipelines.funnel_order import reasons_by_count
 from transforms.markdown import markdown_table  # noqa: F401 - card.py and release.py take it from here
 
 REPORT_MD = "report.md"
 FUNNEL_PNG = "funnel.png"
-
-
-def reasons_by_count(dropped: dict[str, int]) -> list[tuple[str, int]]:
-    """Drop reasons largest first, ties by name: the one order of every funnel table and chart."""
-    return sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def funnel_markdown(report: dict[str, Any]) -> str:
