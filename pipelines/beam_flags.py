@@ -26,7 +26,7 @@ class _StrictParser(_BeamArgumentParser):
 def beam_parser() -> _StrictParser:
     """One parser holding the flags of every registered PipelineOptions subclass (as Beam's
     ``get_all_options`` builds it)."""
-    import transforms.score_models  # noqa: F401 - registers ScoreOptions (--score_model)
+    import transforms.score_options  # noqa: F401 - registers ScoreOptions (--score_model)
 
     parser = _StrictParser(allow_abbrev=False)
     classes: dict[str, type] = {}

@@ -9,7 +9,6 @@ when the document is outside its languages or gate). Deciding is :mod:`transform
 """
 from __future__ import annotations
 
-import dataclasses
 import threading
 from typing import Any, Sequence
 
@@ -19,28 +18,10 @@ from apache_beam.metrics import Metrics
 
 from transforms.apply import ApplyStep
 from transforms.document import Document
-from transforms.score_models import ScorerSpec, check_order
+from transforms.score_documents import NAME, score_documents
+from transforms.scorer_spec import ScorerSpec, check_order
 from transforms.step import Step
 from transforms.worker_resource import WorkerResource
-
-NAME = "score"
-
-
-def _with_scores(doc: Document, scores: dict[str, float]) -> Document:
-    """A copy of ``doc`` with ``scores`` added: Beam inputs must not be mutated."""
-    return dataclasses.replace(doc, extra={**doc.extra, **scores})
-
-
-def score_documents(docs: Sequence[Document], spec: ScorerSpec, model) -> list[Document]:
-    """``docs`` with ``spec.column`` set on those the scorer applies to, one model call per batch."""
-    picked = [i for i, d in enumerate(docs) if spec.applies(d)]
-    if not picked:
-        return list(docs)
-    scores = model.predict([docs[i].text for i in picked])
-    out = list(docs)
-    for i, s in zip(picked, scores):
-        out[i] = _with_scores(docs[i], {spec.column: float(s)})
-    return out
 
 
 class _LoadedModel:

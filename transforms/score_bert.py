@@ -11,8 +11,8 @@ from typing import Any, Iterable, Sequence
 from apache_beam.ml.inference.base import ModelHandler
 
 from transforms.document import Document
-from transforms.score import NAME, score_documents
-from transforms.score_models import ScorerSpec
+from transforms.score_documents import NAME, score_documents
+from transforms.scorer_spec import ScorerSpec
 
 
 class BertDocumentHandler(ModelHandler[Document, Document, Any]):

@@ -89,7 +89,7 @@ def test_shipped_figures_are_those_of_the_shipped_files(shared_data):
 
 
 def test_score_step_loads_the_shipped_ensemble(shared_data):
-    from transforms.score_models import ScorerSpec
+    from transforms.scorer_spec import ScorerSpec
 
     spec = ScorerSpec.from_config({"name": "fasttext_zh", "task": "toxicity", "kind": "fasttext",
                                    "path": shipped_model("toxicity_zh"), "languages": ["zh"]})

@@ -21,7 +21,7 @@ from tests.classifiers.fixtures import fasttext_model, lexicon_paths, surge_spli
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document
 from transforms.score import ScoreDocuments
-from transforms.score_models import apply_score_options
+from transforms.score_options import apply_score_options
 
 
 @pytest.fixture(scope="module")

@@ -1,27 +1,18 @@
-"""What the ``score`` step needs to know about each model: its spec, a pre-launch check, and a
-local copy of remote (``gs://``, ``s3://``) model files made on the worker through Beam's
-FileSystems. The classifiers themselves live in :mod:`classifiers` and never import Beam.
+"""One configured scorer of the ``score`` step (:class:`ScorerSpec`: its column, languages, gate,
+model files) and the check of the scorers' order (:func:`check_order`).
 """
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from typing import Any, Sequence
 
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
-
 from classifiers.base import Classifier, ModelFileError
-from classifiers.kinds import KINDS, check_files, load_classifier
+from classifiers.kinds import KINDS, load_classifier
 from model.settings import check_known_keys
 from transforms.document import Document
+from transforms.model_files import is_remote, local_copy, validate_model
 
 TASKS = ("quality", "toxicity")
-
-
-def is_remote(path: str) -> bool:
-    return FileSystems.get_scheme(path) not in (None, "file")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,51 +93,6 @@ def _resolve(path: str) -> str:
     return path if is_remote(path) else resolve_path(path)
 
 
-def validate_model(kind: str, path: str) -> None:
-    """Local files get the full check (fastText layout walked, safetensors headers read, word
-    lists read); remote ones are checked for presence and, for fastText, the file header."""
-    if not is_remote(path):
-        check_files(kind, path)
-        return
-    if kind == "bert":
-        from classifiers.bert_model import TOKENIZER_FILES, WEIGHT_FILES
-
-        names = {os.path.basename(m.path) for m in _match(FileSystems.join(path, "*"))}
-        for need, options in (("config", ("config.json",)), ("weights", WEIGHT_FILES),
-                              ("tokenizer", TOKENIZER_FILES)):
-            if not names & set(options):
-                raise ModelFileError(f"{path}: no {need} file ({' or '.join(options)})")
-        return
-    if not FileSystems.exists(path):
-        raise ModelFileError(f"model file not found: {path}")
-    if kind == "fasttext":
-        from classifiers.fasttext_format import check_header
-
-        with FileSystems.open(path, compression_type="uncompressed") as f:
-            check_header(f.read(8), path)
-
-
-def _match(pattern: str) -> list:
-    try:
-        return FileSystems.match([pattern])[0].metadata_list
-    except Exception as exc:  # noqa: BLE001 - any listing failure is a pre-launch error
-        raise ModelFileError(f"{pattern}: cannot list ({exc})") from exc
-
-
-def local_copy(path: str, kind: str) -> str:
-    """``path`` itself when local; else a copy in a fresh temp dir (a folder for BERT)."""
-    if not is_remote(path):
-        return path
-    target = tempfile.mkdtemp(prefix="skypile-model-")
-    sources = [m.path for m in _match(FileSystems.join(path, "*"))] if kind == "bert" else [path]
-    for src in sources:
-        dst = os.path.join(target, os.path.basename(src.rstrip("/")))
-        with FileSystems.open(src, compression_type="uncompressed") as fin, open(dst, "wb") as fout:
-            while chunk := fin.read(1 << 24):
-                fout.write(chunk)
-    return target if kind == "bert" else os.path.join(target, os.path.basename(path))
-
-
 def check_order(specs: Sequence[ScorerSpec]) -> None:
     """Names unique; a gate names an earlier scorer, and a fastText/lexicon scorer (run in the
     first, in-process stage) is never gated by a BERT one (run after it through RunInference)."""
@@ -162,28 +108,3 @@ def check_order(specs: Sequence[ScorerSpec]) -> None:
                 raise ValueError(f"score.scorers {spec.name}: a {spec.kind} scorer cannot be gated by BERT "
                                  f"scorer {gate.column} (BERT runs last)")
         seen[spec.column] = spec
-
-
-class ScoreOptions(PipelineOptions):
-    """``--score_model NAME=PATH`` overrides a configured scorer's path (repeatable), so a job can
-    point at models in ``gs://`` without editing the config."""
-
-    @classmethod
-    def _add_argparse_args(cls, parser):
-        parser.add_argument("--score_model", action="append", default=[], metavar="NAME=PATH",
-                            help="path of the score.scorers entry NAME (repeatable)")
-
-
-def apply_score_options(config: dict[str, Any], options: PipelineOptions) -> dict[str, Any]:
-    """``config`` with ``--score_model`` paths applied; an unknown NAME is an error."""
-    overrides = options.view_as(ScoreOptions).score_model or []
-    scorers = config.get("score", {}).get("scorers") or []
-    by_name = {s.get("name"): s for s in scorers}
-    for item in overrides:
-        name, sep, path = item.partition("=")
-        if not sep or not path:
-            raise ValueError(f"--score_model {item!r}: expected NAME=PATH")
-        if name not in by_name:
-            raise ValueError(f"--score_model {name}: no such scorer in score.scorers ({sorted(by_name)})")
-        by_name[name]["path"] = path
-    return config

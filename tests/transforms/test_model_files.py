@@ -13,7 +13,8 @@ from apache_beam.io.localfilesystem import LocalFileSystem
 from classifiers.base import ModelFileError
 from classifiers.fasttext_model import FastTextClassifier
 from tests.classifiers.fixtures import fasttext_model, surge_split, tiny_bert  # noqa: F401
-from transforms.score_models import ScorerSpec, is_remote, local_copy, validate_model
+from transforms.model_files import is_remote, local_copy, validate_model
+from transforms.scorer_spec import ScorerSpec
 
 PREFIX = "skytest://"
 
