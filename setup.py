@@ -47,7 +47,7 @@ setup(
     version="0.1.0",
     description="SkyPile-style Chinese/English web corpus curation on Apache Beam, with trainer and evaluator",
     python_requires=">=3.10",
-    packages=find_packages(include=["pipelines*", "transforms*", "classifiers*", "model*", "train*"]),
+    packages=find_packages(include=["pipelines*", "transforms*", "classifiers*", "model*", "train*", "skypile_common*"]),
     # Files the default run reads (pipelines/data: UT1 lists, LDNOOBW lists, GSM8K test set;
     # sources and licenses in THIRD_PARTY.md), found through the installed package (pkg://).
     package_data={"pipelines": ["*.yaml", "data/*/*"], "classifiers": ["models/*"]},

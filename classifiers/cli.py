@@ -19,7 +19,7 @@ import time
 
 from classifiers.base import ModelFileError
 from classifiers.kinds import KINDS
-from model.settings import OneLineParser
+from skypile_common.cli_parser import OneLineParser
 
 
 def _data_args(ap: argparse.ArgumentParser) -> None:

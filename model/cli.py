@@ -17,14 +17,15 @@ from model.checkpoint import load_checkpoint, save_checkpoint
 from model.config import CONFIGS, ModelConfig, get_config
 from model.flops import param_count
 from model.hf import load_hf, save_hf
-from model.settings import OneLineParser, check_known_keys, parse_assignment
+from skypile_common.cli_parser import OneLineParser
 from model.llama import Llama
+from skypile_common.settings import check_known_keys, parse_assignment
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def parse_overrides(items: list[str]) -> dict:
-    """``--set FIELD=VALUE`` strings (parsed like every ``--set``: :func:`model.settings.parse_assignment`)
+    """``--set FIELD=VALUE`` strings (parsed like every ``--set``: :func:`skypile_common.settings.parse_assignment`)
     -> ModelConfig overrides, each VALUE checked against its field's type."""
     types = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in dataclasses.fields(ModelConfig)}
     pairs = [parse_assignment(item) for item in items]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from model.settings import check_known_keys
+from skypile_common.settings import check_known_keys
 
 
 @dataclass

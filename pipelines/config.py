@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from model.settings import check_known_keys, load_yaml_file
+from skypile_common.settings import check_known_keys, load_yaml_file
 from transforms.paths import PACKAGE_SCHEME, package_path
 
 DEFAULTS_PATH = os.path.join(os.path.dirname(__file__), "defaults.yaml")

@@ -23,7 +23,6 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import StandardOptions
 
-from model.settings import OneLineParser
 from pipelines import output_lock, run_state, user_paths
 from pipelines.beam_flags import BeamFlagError, pipeline_options
 from pipelines.config import ConfigError, load_config
@@ -33,6 +32,7 @@ from pipelines.dedup_against import DedupIndexError, previous_index_files
 from pipelines.report import build_report, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
 from pipelines.steps import build_steps
+from skypile_common.cli_parser import OneLineParser
 from transforms.apply import ApplyStep
 from transforms.dedup.decisions import VERDICTS, DecideOnKeys
 from transforms.dedup.index import write_settings

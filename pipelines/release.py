@@ -19,13 +19,13 @@ import sys
 
 import pyarrow.parquet as pq
 
-from model.settings import OneLineParser
 from pipelines.card import card_body, card_metadata, human_bytes, render_card
 from pipelines.funnel_chart import funnel_png
 from pipelines.hub_push import PushError, describe_plan, local_files, plan_commits, push, scrub, token_and_source
 from pipelines.release_shards import (DEFAULT_ROW_GROUP_MB, DEFAULT_SHARD_MB, MB, ConfigStats, ReleaseError,
                                       check_unique_ids, plan_configs, write_config)
 from pipelines.report_markdown import FUNNEL_PNG, markdown_table
+from skypile_common.cli_parser import OneLineParser
 
 # FineWeb's choice for Common Crawl derived text (ODC-By 1.0 plus Common Crawl's terms of use).
 DEFAULT_LICENSE = "odc-by"

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines.funnel_chart import funnel_png
 from pipelines.funnel_order import reasons_by_count
-from transforms.markdown import markdown_table  # noqa: F401 - card.py and release.py take it from here
+from skypile_common.markdown import markdown_table  # noqa: F401 - card.py and release.py take it from here
 
 REPORT_MD = "report.md"
 FUNNEL_PNG = "funnel.png"

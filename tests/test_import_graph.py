@@ -23,7 +23,8 @@ FORBIDDEN = [
 ]
 # Modules shared by Beam and Parquet/trainer code: neither Beam nor torch (STYLE.md "Shape").
 PURE_MODULES = ["transforms/document.py", "transforms/ngrams.py", "transforms/jsonl.py",
-                "transforms/paths.py", "transforms/markdown.py", "model/settings.py"]
+                "transforms/paths.py", "transforms/score_documents.py", "skypile_common/markdown.py",
+                "skypile_common/settings.py", "skypile_common/cli_parser.py"]
 
 
 def imported_modules(source: str, module: str) -> set[str]:

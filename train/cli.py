@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from model.settings import OneLineParser
+from skypile_common.cli_parser import OneLineParser
 from train.config import ConfigError, check_paths, load_config
 
 

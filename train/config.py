@@ -13,7 +13,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from model.settings import check_known_keys, load_yaml_file, parse_assignment
+from skypile_common.settings import check_known_keys, load_yaml_file, parse_assignment
 
 
 class ConfigError(ValueError):

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from model.settings import OneLineParser
+from skypile_common.cli_parser import OneLineParser
 from train.evaluate.loss import SKYWORK_MAX_CHARS
 
 

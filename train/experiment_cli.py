@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model.settings import OneLineParser
+from skypile_common.cli_parser import OneLineParser
 from train.config import ConfigError, check_paths
 
 

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from model.settings import OneLineParser
+from skypile_common.cli_parser import OneLineParser
 from train.tokenizer import TokenizerError, expand_shards, files_by_language, sample_texts, train_tokenizer
 
 

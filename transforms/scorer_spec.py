@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from classifiers.base import Classifier, ModelFileError
 from classifiers.kinds import KINDS, load_classifier
-from model.settings import check_known_keys
+from skypile_common.settings import check_known_keys
 from transforms.document import Document
 from transforms.model_files import is_remote, local_copy, validate_model
 

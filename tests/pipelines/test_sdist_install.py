@@ -17,7 +17,7 @@ import yaml
 from tests.conftest import ROOT
 from tests.pipelines.install_helpers import install_into_new_venv, run_ok
 
-PACKAGES = ("pipelines", "transforms", "classifiers", "model", "train")
+PACKAGES = ("pipelines", "transforms", "classifiers", "model", "train", "skypile_common")
 
 
 _run = run_ok

@@ -11,8 +11,8 @@ import math
 import os
 from typing import Any, Mapping
 
+from skypile_common.markdown import markdown_table
 from train.evaluate.loss import LossStats
-from transforms.markdown import markdown_table
 
 COLUMNS = ("loss", "normalized_loss", "bits_per_byte", "ppl", "docs", "tokens", "ref_tokens", "bytes")
 

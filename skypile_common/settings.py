@@ -1,12 +1,8 @@
-"""The one unknown-keys check of every config loader (pipelines, train, model) and the one argument
-parser of every CLI (:class:`OneLineParser`): no torch, no Beam.
-
-It lives in ``model/`` because that is the package every other one may import (``model/`` never
-imports the trainer or the pipelines; see tests/test_import_graph.py).
+"""What every config loader (pipelines, transforms, train, model) shares: the one unknown-keys
+check, ``--set KEY=VALUE`` parsing and the one YAML file reader. No torch, no Beam.
 """
 from __future__ import annotations
 
-import argparse
 from typing import Iterable
 
 
@@ -51,29 +47,3 @@ def load_yaml_file(path: str, error: type[Exception] = ValueError):
         raise error(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """The argument parser of every ``skypile`` command: a usage mistake is one line on stderr and
-    exit 2 (argparse prints the whole usage first), with the closest option for a misspelled one."""
-
-    def error(self, message: str):  # noqa: D102 - argparse's hook
-        import difflib
-        import sys
-
-        if message.startswith("unrecognized arguments: "):
-            parsers, options = [self], []
-            while parsers:  # this parser's options and its subcommands'
-                parser = parsers.pop()
-                for action in parser._actions:  # noqa: SLF001 - argparse keeps them only here
-                    options += [s for s in action.option_strings if s.startswith("--")]
-                    if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
-                        parsers += list(action.choices.values())
-            hints = []
-            for word in message[len("unrecognized arguments: "):].split():
-                close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.75)
-                if close:
-                    hints.append(f"{word}: did you mean {close[0]}?")
-            if hints:
-                message += " (" + "; ".join(hints) + ")"
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

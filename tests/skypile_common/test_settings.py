@@ -2,7 +2,7 @@
 import pytest
 
 from model.config import get_config
-from model.settings import check_known_keys
+from skypile_common.settings import check_known_keys
 
 
 def test_names_every_unknown_key_and_the_known_ones_in_order():
@@ -20,7 +20,7 @@ def test_model_config_overrides_use_it():
 
 def test_set_is_parsed_one_way_for_train_and_model():
     from model.cli import parse_overrides
-    from model.settings import parse_assignment
+    from skypile_common.settings import parse_assignment
     from train.config import ConfigError, load_config
 
     assert parse_assignment("optim.lr=1e-3") == ("optim.lr", "1e-3")  # YAML 1.1: a string, typed later

@@ -1,5 +1,5 @@
 """The one Markdown table helper: separators on ints, right-aligned numeric columns."""
-from transforms.markdown import markdown_table
+from skypile_common.markdown import markdown_table
 
 
 def test_ints_get_separators_and_numeric_columns_align_right():
