@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zh_devset  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from transforms.document import Document  # noqa: E402
-from transforms.heuristics.step import Heuristics, count_into  # noqa: E402
+from transforms.heuristics.heuristics_step import Heuristics, count_into  # noqa: E402
 from transforms.step import Drop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

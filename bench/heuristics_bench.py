@@ -3,7 +3,7 @@
 Input: the peerbench texts (``peer_extract.py --save-texts``: trafilatura's texts of the 2,400-record
 benchmark WARC). The peer is ``../shared/peerbench/peer_heuristics.py`` in the datatrove venv: its
 GopherRepetition, GopherQuality, C4Quality and FineWebQuality filters, each alone and chained as in
-datatrove's ``examples/fineweb.py``. Ours is :class:`transforms.heuristics.step.Heuristics` called
+datatrove's ``examples/fineweb.py``. Ours is :class:`transforms.heuristics.heuristics_step.Heuristics` called
 in-process the same way (inputs loaded, models and jieba warmed up before the clock starts):
 
 * ``language-aware``: the default config; documents carry no language, so each gets the Chinese
@@ -37,7 +37,7 @@ sys.path.insert(0, ROOT)
 
 from pipelines.config import load_config, step_names  # noqa: E402
 from transforms.document import Document  # noqa: E402
-from transforms.heuristics.step import Heuristics, count_into  # noqa: E402
+from transforms.heuristics.heuristics_step import Heuristics, count_into  # noqa: E402
 from transforms.step import Drop  # noqa: E402
 
 PEERBENCH = os.path.join(ROOT, "..", "shared", "peerbench")

@@ -58,7 +58,7 @@ def child(shard: str, limit: int) -> None:
     from transforms import work_files  # noqa: F401
     stage("pipelines.curate, transforms.work_files")
     from pipelines.config import load_config
-    from pipelines.steps import build_steps
+    from pipelines.step_registry import build_steps
 
     config = load_config()
     steps = build_steps(config)

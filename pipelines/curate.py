@@ -31,7 +31,7 @@ from pipelines.provenance import package_versions
 from pipelines.dedup_against import DedupIndexError, previous_index_files
 from pipelines.report import build_report, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
-from pipelines.steps import build_steps
+from pipelines.step_registry import build_steps
 from skypile_common.cli_parser import OneLineParser
 from transforms.apply import ApplyStep
 from transforms.dedup.decisions import VERDICTS, DecideOnKeys

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pipelines.config import DEFAULTS_PATH, ConfigError, check_package_paths, load_config, load_defaults, step_names
-from pipelines.steps import BUILDERS, build_steps
+from pipelines.step_registry import BUILDERS, build_steps
 from tests.conftest import ROOT
 from transforms.paths import package_path, resolve_path
 

@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.curate import CurateError, check_output, match_inputs, output_languages, split_steps
-from pipelines.steps import build_steps
+from pipelines.step_registry import build_steps
 
 
 def test_match_inputs_expands_sorts_and_dedupes_and_refuses_an_empty_glob(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import ConfigError, load_config
-from pipelines.steps import BUILDERS
+from pipelines.step_registry import BUILDERS
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.decontaminate import Decontaminate

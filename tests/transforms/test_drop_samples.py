@@ -15,7 +15,7 @@ from tests.conftest import beam_test_pipeline
 from transforms.apply import ApplyStep
 from transforms.drop_samples import SNIPPET_CHARS, SampleDrops, domain_of, read_drop_samples
 from transforms.extract import Extract
-from transforms.heuristics.step import Heuristics
+from transforms.heuristics.heuristics_step import Heuristics
 from transforms.read_warc import read_warc
 from transforms.step import Drop
 

@@ -244,7 +244,7 @@ def test_cascade_settings_are_checked_when_the_step_is_built(settings, message):
 
 def test_cascade_settings_from_a_config_file(tmp_path):
     from pipelines.config import ConfigError, load_config
-    from pipelines.steps import BUILDERS
+    from pipelines.step_registry import BUILDERS
 
     config = tmp_path / "c.yaml"
     config.write_text("extract: {cascade: false, cascade_min_chars: 800, recall_retry_min_factor: 3}\n")

@@ -16,7 +16,7 @@ from classifiers.bert_model import BertClassifier
 from classifiers.fasttext_model import FastTextClassifier
 from classifiers.lexicon import LexiconClassifier
 from pipelines.config import ConfigError
-from pipelines.steps import BUILDERS
+from pipelines.step_registry import BUILDERS
 from tests.classifiers.fixtures import fasttext_model, lexicon_paths, surge_split, tiny_bert  # noqa: F401
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document
@@ -207,7 +207,7 @@ print(sorted(m for m in ("scipy", "torch") if m in sys.modules))
 import apache_beam as beam
 from apache_beam.internal import pickler
 from pipelines.config import load_config
-from pipelines.steps import build_steps
+from pipelines.step_registry import build_steps
 from transforms.score import ScoreStep
 
 p = beam.Pipeline(runner="FnApiRunner")

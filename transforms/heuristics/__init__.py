@@ -1,5 +1,5 @@
 """Rule-based quality heuristics: cleaning, then Gopher, C4, FineWeb and Chinese filters.
 
-``step.Heuristics`` is the curation step; each filter module is a pure scorer plus a decider
+``heuristics_step.Heuristics`` is the curation step; each filter module is a pure scorer plus a decider
 over the shared per-document ``text_stats.TextStats``.
 """

@@ -65,7 +65,7 @@ def test_same_survivors_with_two_workers(shared_data):
 
 def test_dedup_sections_build_from_the_default_config_and_reject_bad_keys():
     from pipelines.config import ConfigError, load_defaults
-    from pipelines.steps import BUILDERS
+    from pipelines.step_registry import BUILDERS
 
     config = load_defaults()
     for name in ("url_dedup", "exact_dedup", "minhash_dedup", "line_dedup"):

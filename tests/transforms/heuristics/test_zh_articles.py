@@ -13,7 +13,7 @@ from tests.transforms.heuristics.conftest import read_jsonl
 from transforms.document import Document
 from transforms.heuristics.chinese import ChineseQuality
 from transforms.heuristics.gopher import GopherQuality, GopherRepetition
-from transforms.heuristics.step import Heuristics, count_into
+from transforms.heuristics.heuristics_step import Heuristics, count_into
 from transforms.heuristics.text_stats import TextStats, jieba_tokens
 from transforms.step import Drop
 

@@ -1,4 +1,4 @@
-"""pipelines/steps.py directly: every section of the default config has a builder, builds in
+"""pipelines/step_registry.py directly: every section of the default config has a builder, builds in
 config order, honours `enabled`, and a step's own rejection becomes a ConfigError named after it."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import apache_beam as beam
 import pytest
 
 from pipelines.config import ConfigError, load_config, step_names
-from pipelines.steps import BUILDERS, build_steps
+from pipelines.step_registry import BUILDERS, build_steps
 
 
 def test_every_enabled_default_section_builds_a_ptransform_in_config_order():

@@ -8,11 +8,11 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import ConfigError, load_config
-from pipelines.steps import BUILDERS
+from pipelines.step_registry import BUILDERS
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
-from transforms.heuristics.step import Heuristics, count_into
+from transforms.heuristics.heuristics_step import Heuristics, count_into
 from transforms.step import Drop
 
 # Reasons only English rules give: C4 line/sentence rules, English stop words and word lengths,

@@ -46,7 +46,7 @@ def _pii(cfg: dict[str, Any]) -> beam.PTransform:
 
 
 def _heuristics(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.heuristics.step import Heuristics
+    from transforms.heuristics.heuristics_step import Heuristics
 
     return ApplyStep(Heuristics(**cfg))
 
