@@ -107,7 +107,7 @@ class Tally:
                 self.cpu[group][name] += seconds
             for name, (text, route) in out.items():
                 self.same[(group, name)] += text == base
-                self.retried[(group, name)] += route != "fast"
+                self.retried[(group, name)] += route in ("full", "recall")
                 if scores:
                     for i, v in enumerate(scores[name]):
                         self.f1[(group, name)][i] += v
