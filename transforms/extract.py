@@ -13,7 +13,10 @@ third of its time and change the text of a few pages in a hundred. Pages are ext
 ``fast=True`` (no fallbacks) first; the full extraction runs again, on the same parsed tree, only
 where the fallbacks could matter: a fast text shorter than ``cascade_min_chars``, or a body with
 no paragraph text or more tables than paragraphs (trafilatura's own test for a structurally
-deficient extraction, ``external._prefer_readability``). bench/extract_cascade.py measures it.
+deficient extraction, ``external._prefer_readability``). bench/extract_cascade.py measures it,
+with ``favor_precision`` as shipped; without it trafilatura's recall escalation (texts under 3,000
+characters covering little of the page) tries a jusText candidate only when not fast, a
+difference the trigger does not look for.
 
 The recall retry (``recall_retry_max_chars``): with ``favor_precision`` a page can come out as a
 fragment (a notice page's metadata table instead of the notice); a text shorter than the limit
