@@ -16,7 +16,11 @@ from transforms.heuristics.text_stats import TextStats
 
 
 class Filter:
-    """Base of the document filters; subclasses are frozen dataclasses of thresholds."""
+    """Base of the document filters; subclasses are frozen, keyword-only dataclasses of thresholds.
+
+    A threshold has no default in the class: ``pipelines/defaults.yaml`` (one section per language
+    under ``heuristics.languages``) is the one place each value and its source are written, so a
+    reader never sees one number here while a run uses another."""
 
     prefix: ClassVar[str] = ""
     # Name -> Arrow type of every value ``score`` returns (the Parquet columns).
@@ -52,6 +56,11 @@ class Filter:
         unknown = set(cfg) - known
         if unknown:
             raise ValueError(f"{cls.__name__}: unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
+        missing = sorted(f.name for f in dataclasses.fields(cls) if f.name not in cfg
+                         and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+        if missing:
+            raise ValueError(f"{cls.__name__}: missing setting(s) {missing} (pipelines/defaults.yaml "
+                             "lists every one for en and zh)")
         return cls(**cfg)
 
 

@@ -33,23 +33,23 @@ def count_sentences(lines: list[str]) -> int:
     return len(_SENTENCE_END_RE.findall(text)) + unclosed
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class C4Quality(Filter):
     prefix = "c4"
     values = {"sentences": pa.int32(), "lorem_ipsum": pa.bool_(), "curly_bracket": pa.bool_()}
 
     # Line rules.
-    require_terminal_punct: bool = True
+    require_terminal_punct: bool
     terminal_punct: tuple[str, ...] = (".", "?", "!", '"')
-    min_words_per_line: int = 3
-    max_word_length: int = 1000
-    remove_javascript_lines: bool = True
-    remove_policy_lines: bool = True
-    remove_citations: bool = True
+    min_words_per_line: int
+    max_word_length: int
+    remove_javascript_lines: bool
+    remove_policy_lines: bool
+    remove_citations: bool
     # Document rules.
-    min_sentences: int = 5
-    filter_lorem_ipsum: bool = True
-    filter_curly_bracket: bool = True
+    min_sentences: int
+    filter_lorem_ipsum: bool
+    filter_curly_bracket: bool
 
     def __post_init__(self):
         object.__setattr__(self, "terminal_punct", tuple(self.terminal_punct))

@@ -39,7 +39,7 @@ def punct_char_ratio(text: str) -> float:
     return sum(1 for ch in compact if unicodedata.category(ch)[0] == "P") / len(compact)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChineseQuality(Filter):
     prefix = "zh"
     values = {"chars": pa.int32(), "han_ratio": pa.float32(), "mean_line_length": pa.float32(),
@@ -54,24 +54,24 @@ class ChineseQuality(Filter):
               ("sensitive_words", "sensitive_per_line", "max", "max_sensitive_per_line"),
               ("too_much_punctuation", "punct_char_ratio", "max", "max_punct_char_ratio"))
 
-    min_chars: int = 200
-    min_han_ratio: float = 0.3
-    min_mean_line_length: float = 10.0
-    min_sentence_line_chars_ratio: float = 0.2
+    min_chars: int
+    min_han_ratio: float
+    min_mean_line_length: float
+    min_sentence_line_chars_ratio: float
     # A regular expression for a sentence end.
     sentence_end: str = ZH_SENTENCE_END
-    char_ngram: int = 13
-    max_char_ngram_dup_ratio: float = 0.5
+    char_ngram: int
+    max_char_ngram_dup_ratio: float
     # Word list files (LDNOOBW zh, ChineseWebText's sensitive words); empty = rule off.
-    sensitive_word_lists: tuple[str, ...] = ()
-    max_sensitive_per_line: float = 0.5
+    sensitive_word_lists: tuple[str, ...]
+    max_sensitive_per_line: float
     # Shorter list entries are skipped: a single character (LDNOOBW zh has 性, 奶) matches inside
     # ordinary words (可能性, 牛奶) when text has no word boundaries.
-    min_sensitive_word_chars: int = 2
+    min_sensitive_word_chars: int
     # Share of non-space characters that are punctuation. SEO pages that wrap every character in
     # brackets (【新】【闻】) are two-thirds punctuation; with punctuation tokens left out of Gopher's
     # alpha-words share (``alpha_tokens: no_punctuation``) nothing else sees them.
-    max_punct_char_ratio: float = 1.0
+    max_punct_char_ratio: float
 
     def __post_init__(self):
         object.__setattr__(self, "_sentence_end", re.compile(self.sentence_end))

@@ -14,7 +14,7 @@ from transforms.heuristics.base import Filter
 from transforms.heuristics.text_stats import TextStats
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class FineWebQuality(Filter):
     prefix = "fineweb"
     values = {"line_punct_ratio": pa.float32(), "short_line_ratio": pa.float32(),
@@ -25,13 +25,13 @@ class FineWebQuality(Filter):
               ("char_dup_ratio", "char_dup_ratio", "max", "max_char_dup_ratio"),
               ("list_ratio", "newline_word_ratio", "max", "max_newline_word_ratio"))
 
-    min_line_punct_ratio: float = 0.12
+    min_line_punct_ratio: float
     # Lines ending with one of these count as punctuated (FineWeb's stop characters).
-    stop_chars: tuple[str, ...] = (".", "'", '"', "!", "?")
-    max_short_line_ratio: float = 0.67
-    short_line_length: int = 30
-    max_char_dup_ratio: float = 0.01
-    max_newline_word_ratio: float = 0.3
+    stop_chars: tuple[str, ...]
+    max_short_line_ratio: float
+    short_line_length: int
+    max_char_dup_ratio: float
+    max_newline_word_ratio: float
     # Score the lines as extracted, not after C4 removed the unpunctuated ones (datatrove runs C4
     # without that line rule before FineWeb, so FineWeb's line rules see them there too).
     before_c4_line_rules: bool = True

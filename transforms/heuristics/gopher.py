@@ -26,7 +26,7 @@ ALPHA_TOKENS = ("words", "no_punctuation", "split_punctuation")
 _SPLIT_PUNCT_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GopherQuality(Filter):
     """Gopher quality rules: document length, word length, symbols, bullets, stop words."""
 
@@ -46,23 +46,23 @@ class GopherQuality(Filter):
               ("below_alpha_threshold", "alpha_words_ratio", "min", "min_alpha_words_ratio"),
               ("few_stop_words", "stop_words", "min", "min_stop_words"))
 
-    min_doc_words: int = 50
-    max_doc_words: int = 100_000
-    min_mean_word_length: float = 3.0
-    max_mean_word_length: float = 10.0
-    max_symbol_word_ratio: float = 0.1
-    max_bullet_lines_ratio: float = 0.9
-    max_ellipsis_lines_ratio: float = 0.3
-    min_alpha_words_ratio: float = 0.8
-    min_stop_words: int = 2
-    stop_words: tuple[str, ...] = ("the", "be", "to", "of", "and", "that", "have", "with")
+    min_doc_words: int
+    max_doc_words: int
+    min_mean_word_length: float
+    max_mean_word_length: float
+    max_symbol_word_ratio: float
+    max_bullet_lines_ratio: float
+    max_ellipsis_lines_ratio: float
+    min_alpha_words_ratio: float
+    min_stop_words: int
+    stop_words: tuple[str, ...]
     # Tokens of the alpha-words share: ``words`` as the tokenizer gives them (whitespace words
     # hold their punctuation, as in Gopher; a segmenter's punctuation tokens count);
     # ``no_punctuation``: without punctuation-only tokens (jieba makes every ，。 a token, so in
     # Chinese the share would fall with how well the text is punctuated); ``split_punctuation``:
     # punctuation split off the words first, as the spaCy tokens FineWeb's filters count
     # (symbols and numbers then weigh on the share). Measured per language: bench/README.md.
-    alpha_tokens: str = "words"
+    alpha_tokens: str
     # Score the text as cleaned but before the C4 line rules (datatrove runs Gopher before C4).
     before_c4_line_rules: bool = False
 
@@ -100,22 +100,20 @@ class GopherQuality(Filter):
         return sum(map(bool, map(_LETTER_RE.search, tokens))) / max(len(tokens), 1)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GopherRepetition(Filter):
     """Gopher repetition rules: duplicate lines/paragraphs and repeated word n-grams."""
 
     prefix = "gopher"
 
-    max_dup_line_frac: float = 0.3
-    max_dup_para_frac: float = 0.3
-    max_dup_line_char_frac: float = 0.2
-    max_dup_para_char_frac: float = 0.2
+    max_dup_line_frac: float
+    max_dup_para_frac: float
+    max_dup_line_char_frac: float
+    max_dup_para_char_frac: float
     # n -> maximum share of word characters in the most frequent n-gram.
-    max_top_ngram_char_frac: Mapping[int, float] = dataclasses.field(
-        default_factory=lambda: {2: 0.2, 3: 0.18, 4: 0.16})
+    max_top_ngram_char_frac: Mapping[int, float]
     # n -> maximum share of word characters covered by n-grams that occur more than once.
-    max_dup_ngram_char_frac: Mapping[int, float] = dataclasses.field(
-        default_factory=lambda: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10})
+    max_dup_ngram_char_frac: Mapping[int, float]
     # Score the text as cleaned but before the C4 line rules (datatrove runs Gopher before C4).
     before_c4_line_rules: bool = False
 

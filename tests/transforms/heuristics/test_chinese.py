@@ -6,13 +6,13 @@ import re
 import pytest
 
 from tests.conftest import require_full_data
-from transforms.heuristics.chinese import ChineseQuality
+from tests.transforms.heuristics.filters_from_defaults import published
 from transforms.heuristics.text_stats import TextStats
 from transforms.heuristics.wordlists import SubstringMatcher, read_word_list
 
 
 def verdict(text, **cfg):
-    f = ChineseQuality(**cfg)
+    f = published("chinese", **cfg)
     f.load()
     values = f.score(TextStats(text))
     return f.decide(values), values
@@ -106,7 +106,7 @@ def test_single_character_entries_skipped():
 
 def test_missing_list_file_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
-        ChineseQuality(sensitive_word_lists=[str(tmp_path / "nope.txt")])
+        published("chinese", sensitive_word_lists=[str(tmp_path / "nope.txt")])
 
 
 def test_too_much_punctuation(zh_law_paragraphs):

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.heuristics.fineweb import FineWebQuality
+from tests.transforms.heuristics.filters_from_defaults import published
 from transforms.heuristics.text_stats import TextStats
 
 
 def verdict(text, **cfg):
-    f = FineWebQuality(**cfg)
+    f = published("fineweb", **cfg)
     values = f.score(TextStats(text))
     return f.decide(values), values
 
@@ -54,7 +54,7 @@ def test_chinese_list_ratio_counts_jieba_words(zh_law_paragraphs):
     words = jieba_tokens("".join(zh_law_paragraphs[:4]))
     phrases = ["".join(words[i:i + 3]) for i in range(0, len(words), 3)]
     text = "\n".join(phrases)
-    f = FineWebQuality(min_line_punct_ratio=0, max_short_line_ratio=1, max_newline_word_ratio=0.178)
+    f = published("fineweb", min_line_punct_ratio=0, max_short_line_ratio=1, max_newline_word_ratio=0.178)
     values = f.score(TextStats(text, jieba_tokens))
     assert f.decide(values) == "list_ratio"
     assert values["newline_word_ratio"] == pytest.approx((len(phrases) - 1) / len(jieba_tokens(text)))

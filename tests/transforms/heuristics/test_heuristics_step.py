@@ -102,8 +102,12 @@ def test_bad_config_fails_before_launch():
         BUILDERS["heuristics"](default_section(languages={"en": {"gopher": {}}}))
     with pytest.raises(ConfigError, match="unknown setting"):
         BUILDERS["heuristics"](default_section(languages={"en": {"c4": {"min_word": 3}}}))
+    chinese = default_section()["languages"]["zh"]["chinese"]
     with pytest.raises(ConfigError, match="not found"):
-        BUILDERS["heuristics"](default_section(languages={"zh": {"chinese": {"sensitive_word_lists": ["/nope.txt"]}}}))
+        BUILDERS["heuristics"](default_section(languages={"zh": {"chinese": {**chinese, "sensitive_word_lists": ["/nope.txt"]}}}))
+    # The filter classes have no thresholds of their own: a section without them is refused, by name.
+    with pytest.raises(ConfigError, match=r"heuristics: GopherQuality: missing setting\(s\) \['alpha_tokens', 'max_bullet_lines_ratio'"):
+        BUILDERS["heuristics"](default_section(languages={"de": {"gopher_quality": {"min_doc_words": 10}}}))
 
 
 def test_pipeline_counts_exactly(fomc_sentences, cwt, zh_law_paragraphs):

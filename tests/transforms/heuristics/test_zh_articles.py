@@ -11,8 +11,7 @@ from pipelines.config import load_config
 from tests.conftest import require_full_data
 from tests.transforms.heuristics.conftest import read_jsonl
 from transforms.document import Document
-from transforms.heuristics.chinese import ChineseQuality
-from transforms.heuristics.gopher import GopherQuality, GopherRepetition
+from tests.transforms.heuristics.filters_from_defaults import published
 from transforms.heuristics.heuristics_step import Heuristics, count_into
 from transforms.heuristics.text_stats import TextStats, jieba_tokens
 from transforms.step import Drop
@@ -51,8 +50,8 @@ def test_numbers_heavy_finance_news_kept(default_step, zh_general):
     text = zh_general[7]
     assert text.startswith("杭州解百集团")
     s = stats(default_step, text)
-    old = GopherQuality(min_mean_word_length=1, max_mean_word_length=5, min_alpha_words_ratio=0.735,
-                        stop_words=("的", "年", "在"))
+    old = published("gopher_quality", min_mean_word_length=1, max_mean_word_length=5, min_alpha_words_ratio=0.735,
+                    stop_words=("的", "年", "在"))
     assert old.decide(old.score(s)) == "below_alpha_threshold"  # punctuation tokens counted
     assert kept(default_step, text) is None
 
@@ -63,7 +62,7 @@ def test_news_digest_with_read_more_links_kept(default_step, zh_general):
     assert "详情点击>>" in text
     s = stats(default_step, text)
     assert s.line_end_ratio(OLD_ZH_ENDINGS) < 0.106  # FineWeb-2's line_punct_thr dropped it
-    assert ChineseQuality().score(s)["sentence_line_chars_ratio"] > 0.9
+    assert published("chinese").score(s)["sentence_line_chars_ratio"] > 0.9
     assert kept(default_step, text) is None
 
 
@@ -71,8 +70,8 @@ def test_regulation_with_formulaic_phrasing_kept(default_step, shared_data):
     text = read_jsonl(shared_data / "eval/zh_domains/zh_government_laws_2023plus.jsonl")[18]["text"]
     assert text.startswith("# 北京市人民代表大会常务委员会任免国家机关工作人员条例")
     s = stats(default_step, text)
-    old = GopherRepetition(max_dup_line_frac=0.287, max_top_ngram_char_frac={2: 0.256, 3: 0.201, 4: 0.171},
-                           max_dup_ngram_char_frac=FINEWEB2_DUP_NGRAMS)
+    old = published("gopher_repetition", max_dup_line_frac=0.287, max_top_ngram_char_frac={2: 0.256, 3: 0.201, 4: 0.171},
+                    max_dup_ngram_char_frac=FINEWEB2_DUP_NGRAMS)
     assert old.decide(old.score(s)) == "dup_5gram"
     assert kept(default_step, text) is None
 
