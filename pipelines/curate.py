@@ -242,6 +242,19 @@ def parser() -> argparse.ArgumentParser:
                     help="DIR holds another run: delete every file of it first (default: refuse, listing the "
                          "differences; the same command again resumes a run)")
     add_progress_argument(ap)
+    est = ap.add_argument_group("estimate (pipelines/estimate.py)")
+    est.add_argument("--estimate", action="store_true",
+                     help="run the chain on a sample of the inputs and print what the whole run will take "
+                          "(records, kept per language, CPU-hours, output and shuffle bytes, worker-hours, "
+                          "95%% intervals; last line JSON); writes nothing, launches nothing")
+    est.add_argument("--estimate-files", type=int, default=16, metavar="N", help="input files sampled (default 16; 0: all)")
+    est.add_argument("--estimate-records", type=int, default=100, metavar="N",
+                     help="records sampled through each sampled file (default 100; 0: all)")
+    est.add_argument("--estimate-seed", type=int, default=0, metavar="N")
+    est.add_argument("--estimate-machine", default="n2-standard-8", metavar="TYPE",
+                     help="Compute Engine machine type for worker-hours (default n2-standard-8)")
+    est.add_argument("--estimate-workers", type=int, default=0, metavar="N",
+                     help="worker processes whose start-up to count (default: --direct_num_workers, else 1)")
     return ap
 
 
@@ -282,6 +295,11 @@ def _run(argv: list[str], held: contextlib.ExitStack) -> dict[str, Any]:
             config = apply_score_options(config, options)
         config = user_paths.absolute_config_paths(config)
         files = match_inputs(args.input)
+        if args.estimate:  # nothing is written, no lock taken: pipelines/estimate.py
+            from pipelines.estimate import estimate_command
+
+            previous_index_files(args.dedup_against, config)
+            return estimate_command(args, options, config, files)
         try:
             held.enter_context(output_lock.hold(args.output, "skypile curate " + " ".join(argv)))
         except OSError as exc:
@@ -335,4 +353,4 @@ def main(argv: list[str]) -> int:
     except CurateError as exc:
         print(f"skypile curate: error: {exc}", file=sys.stderr)
         return 2
-    return 0 if report["balanced"] else 1
+    return 0 if report.get("estimate") or report["balanced"] else 1

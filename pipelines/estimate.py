@@ -1,0 +1,410 @@
+"""``skypile curate --estimate``: what a run will take, from a sample of its inputs, before launching it.
+
+The sample: a seeded choice of ``--estimate-files`` input files (every file when there are fewer),
+each read whole (reading is about 1% of a document's cost) to count its records exactly and to
+draw a seeded reservoir of ``--estimate-records`` of them spread through the file (0: every record).
+The sampled records go through the run's own step objects (:func:`transforms.step.run_steps`):
+the per-file chain and the key records, the dedup steps simulated on the sample's key records
+(below), the later per-document steps, and the output rows, encoded to Parquet in memory. Process
+CPU time is measured around each document's work. Nothing is written and no Beam job is launched.
+
+Totals are ratio estimates over the input bytes: a sampled file's figures scaled by its records
+over its sampled records, and the chosen files' total scaled by all files' bytes over theirs; with
+every file and every record sampled they are the run's own counts. The 95% intervals come from a
+delete-a-group jackknife: the chosen files are the groups when not all files are chosen (so the
+between-file variance is in them), else ten seeded groups of the sampled records.
+
+Dedup rates cannot be read off a few records: a pair of copies is in the sample only when both
+are. Each dedup step is simulated on the sampled documents that survive the steps before it
+(record ids, normalised URL hash, text hash, MinHash bands with the exact Jaccard check), and the
+number of groups in the whole input is estimated per language from how many groups the sample
+holds once, twice, ... with Chao & Lin's richness estimator for sampling without replacement
+(Biometrics 68:912-921, 2012): ``S_obs + f1^2 / (n/(n-1) 2 f2 + q/(1-q) f1)``, ``q`` the sampled
+fraction. It is exact at ``q = 1``, assumes copies spread through the input like any record, and
+does not see copies in an earlier corpus (``--dedup-against``); the output says so.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+# vCPUs of common Compute Engine machine types (cloud.google.com/compute/docs/general-purpose-machines).
+MACHINE_VCPUS = {
+    **{f"n1-standard-{n}": n for n in (1, 2, 4, 8, 16, 32, 64, 96)},
+    **{f"n2-standard-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96, 128)},
+    **{f"n2d-standard-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96, 128, 224)},
+    **{f"e2-standard-{n}": n for n in (2, 4, 8, 16, 32)},
+    **{f"c2-standard-{n}": n for n in (4, 8, 16, 30, 60)},
+    **{f"c3-standard-{n}": n for n in (4, 8, 22, 44, 88, 176)},
+    **{f"n2-highmem-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96, 128)},
+    **{f"n2-highcpu-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96)},
+}
+Z95 = 1.959964
+JACKKNIFE_GROUPS = 10
+LIMITS = ("dedup: group counts estimated from the sample's within-sample copies (Chao & Lin 2012); copies "
+          "in --dedup-against corpora are not counted",
+          "cpu: process CPU of the per-document work, the per-file reads and the sampled start-up; "
+          "Beam's own shuffles and bookkeeping between the steps are not in it",
+          "worker_hours: CPU-hours over the machine's vCPUs, at full use of every vCPU")
+
+
+@dataclasses.dataclass
+class Record:
+    """One sampled record and what the run would do with it."""
+
+    file: int  # index among the chosen files
+    cpu: float = 0.0  # process CPU seconds of its first-pass work
+    lang: str | None = None  # after the per-file chain; None: dropped there
+    keys: dict | None = None
+    doc: Any = None
+    out_lang: str | None = None  # output language when kept to the end
+    out_bytes: float = 0.0
+    out_cpu: float = 0.0
+    shuffle_bytes: int = 0
+
+
+@dataclasses.dataclass
+class SampledFile:
+    path: str
+    size: int
+    records: int
+    read_cpu: float
+    sampled: int
+
+
+def reservoir(items, n: int, rng: random.Random):
+    """``(count, [(ordinal, item)])``: a uniform sample of ``n`` items (all of them for n=0), in order."""
+    chosen, count = [], 0
+    for count, item in enumerate(items, 1):
+        if not n or len(chosen) < n:
+            chosen.append((count - 1, item))
+        else:
+            j = rng.randrange(count)
+            if j < n:
+                chosen[j] = (count - 1, item)
+    return count, sorted(chosen, key=lambda pair: pair[0])
+
+
+def chao_lin(sizes: list[int], q: float) -> float:
+    """Estimated number of groups in the population from the sampled group sizes, fraction ``q``."""
+    seen, n = len(sizes), sum(sizes)
+    if q >= 1 or not n:
+        return float(seen)
+    f = Counter(sizes)
+    f1, f2 = f.get(1, 0), f.get(2, 0)
+    denom = (n / (n - 1) if n > 1 else 1.0) * 2 * f2 + q / (1 - q) * f1
+    return seen + (f1 * f1 / denom if denom else 0.0)
+
+
+def _groups(docs: list[Record], step: str, settings: dict) -> list[list[Record]]:
+    """The sampled documents' duplicate groups as the dedup step ``step`` forms them."""
+    from transforms.dedup.components import union_find  # the same components MinHash dedup forms
+
+    by_key: dict = defaultdict(list)
+    for i, r in enumerate(docs):
+        k = r.keys
+        if step == "record_dedup":
+            by_key[(r.doc.id, k["k_content"])].append(i)
+        elif step == "url_dedup" and k["k_url_hash"]:
+            by_key[k["k_url_hash"]].append(i)
+        elif step == "exact_dedup":
+            by_key[k["k_text_hash"]].append(i)
+        elif step == "minhash_dedup" and k["k_bands"]:
+            for band in k["k_bands"]:
+                by_key[band].append(i)
+        elif step == "line_dedup":
+            return [[r] for r in docs]  # drops lines, not documents
+    edges = []
+    for members in by_key.values():
+        for j in members[1:]:
+            if step == "minhash_dedup" and settings.get("verify_jaccard") and not _similar(
+                    docs[members[0]], docs[j], settings["threshold"]):
+                continue
+            edges.append((members[0], j))
+    root = dict(union_find((None, edges)))
+    out: dict = defaultdict(list)
+    for i, r in enumerate(docs):
+        out[root.get(i, i)].append(r)
+    return list(out.values())
+
+
+def _similar(a: Record, b: Record, threshold: float) -> bool:
+    import numpy as np
+
+    from transforms.dedup.minhash import jaccard
+
+    sa, sb = a.keys.get("k_shingles"), b.keys.get("k_shingles")
+    if sa is None or sb is None:
+        return True
+    return jaccard(np.frombuffer(sa, "<u4"), np.frombuffer(sb, "<u4")) >= threshold
+
+
+def figures(files: list[SampledFile], records: list[Record], total_bytes: int, total_files: int,
+            dedup: list[tuple[str, dict]], fixed: dict[str, float]) -> dict[str, Any]:
+    """The whole run's figures from a sample (``files`` chosen, ``records`` sampled from them).
+
+    ``fixed``: ``run_cpu_s`` / ``worker_cpu_s`` / ``workers`` (start-up) and ``shard_bytes`` (a
+    Parquet file's bytes without rows)."""
+    sampled = Counter(r.file for r in records)
+    chosen = [i for i in range(len(files)) if sampled[i]]
+    scale = total_bytes / max(1, sum(files[i].size for i in chosen))
+    weight = {i: scale * files[i].records / sampled[i] for i in chosen}
+    cpu_per_doc = scale * sum(files[i].read_cpu for i in chosen) + sum(weight[r.file] * r.cpu for r in records)
+    docs = [r for r in records if r.lang is not None]
+    by_lang: dict = defaultdict(list)
+    for r in docs:
+        by_lang[r.lang].append(r)
+    dropped: Counter = Counter()
+    effective: dict[int, float] = {}  # id(record) of a dedup survivor -> its weight
+    for lang, alive in by_lang.items():
+        population = sum(weight[r.file] for r in alive)
+        for name, settings in dedup:
+            groups = _groups(alive, name, settings)
+            q = min(1.0, len(alive) / population) if population else 1.0
+            remaining = chao_lin([len(g) for g in groups], q)  # in the population's units already
+            dropped[name] += max(0.0, population - remaining)
+            population = remaining
+            alive = [min(g, key=lambda r: r.doc.id) for g in groups]
+        total = sum(weight[r.file] for r in alive)
+        for r in alive:
+            effective[id(r)] = weight[r.file] * population / total if total else 0.0
+    kept: dict[str, float] = defaultdict(float)
+    out_bytes = second_cpu = 0.0
+    for r in docs:
+        w = effective.get(id(r), 0.0)
+        second_cpu += w * r.out_cpu
+        if r.out_lang is not None:
+            kept[r.out_lang] += w
+            out_bytes += w * r.out_bytes
+    shards = sum(min(total_files, math.ceil(k)) for k in kept.values() if k > 0)
+    cpu = cpu_per_doc + second_cpu + fixed["run_cpu_s"] + fixed["workers"] * fixed["worker_cpu_s"]
+    return {"records": scale * sum(files[i].records for i in chosen),
+            "documents_after_first_pass": sum(weight[r.file] for r in docs),
+            "dropped_by_dedup": dict(sorted(dropped.items())),
+            "kept": sum(kept.values()),
+            "kept_per_language": dict(sorted(kept.items())),
+            "cpu_hours": cpu / 3600,
+            "output_bytes": out_bytes + shards * fixed["shard_bytes"],
+            "shuffle_bytes": sum(weight[r.file] * r.shuffle_bytes for r in docs)}
+
+
+def jackknife(estimate, units: list, labels: list[int], sampled_fraction: float) -> dict[str, Any]:
+    """95% interval half-widths of every number ``estimate(units)`` returns, by deleting the units
+    of each label in turn (a delete-a-group jackknife), with the finite-population correction
+    ``1 - sampled_fraction`` (no sampling error once everything is sampled); {} below two groups."""
+    names = sorted(set(labels))
+    groups = len(names)
+    if groups < 2:
+        return {}
+    replicates = [estimate([u for u, label in zip(units, labels) if label != g]) for g in names]
+
+    def spread(values):
+        mean = sum(values) / len(values)
+        variance = (groups - 1) / groups * sum((v - mean) ** 2 for v in values)
+        return Z95 * math.sqrt(max(0.0, 1.0 - sampled_fraction) * variance)
+
+    def walk(shape, path):
+        if isinstance(shape, dict):
+            return {k: walk(v, path + (k,)) for k, v in shape.items()}
+        values = []
+        for rep in replicates:
+            for key in path:
+                rep = rep.get(key, 0.0) if isinstance(rep, dict) else 0.0
+            values.append(rep)
+        return spread(values)
+
+    return walk(estimate(units), ())
+
+
+def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records: int, seed: int,
+               machine: str, workers: int, started_cpu: float) -> dict[str, Any]:
+    """Sample ``files``, run the chain of ``config`` on the sample, and return the estimate."""
+    from apache_beam import coders
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipelines.curate import keyer_of, output_languages, split_global, split_steps
+    from pipelines.step_registry import build_steps
+    from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS
+    from transforms.document import parquet_schema, to_row
+    from transforms.io import UNDETERMINED
+    from transforms.read import read_file
+    from transforms.step import Drop, bind_steps, run_steps
+    from transforms.work_files import work_schema
+
+    per_file, global_steps = split_steps(build_steps(config))
+    dedup, later = split_global(global_steps)
+    first_chain = [(t.step, None) for _, t in per_file]
+    later_chain = [(t.step, getattr(t, "batch_size", None) or None) for _, t in later]
+    columns: dict = {}
+    for _, t in per_file + dedup + later:
+        columns.update(getattr(t, "columns", {}) or {})
+    keyer = keyer_of(dedup)
+    counts: Counter = Counter()
+
+    def count(namespace, name, n=1):
+        counts[namespace, name] += n
+
+    t0 = time.process_time()
+    bind_steps(first_chain + later_chain, count)
+    for step, _ in first_chain + later_chain:
+        step.setup()
+    keyer.setup()
+    setup_cpu = time.process_time() - t0
+    languages = output_languages(config)
+    schema, work = parquet_schema(columns), work_schema(columns)
+    row_group_rows = config["output"]["row_group_rows"]
+    coder = coders.registry.get_coder(dict)
+    key_columns = [c for c in KEY_COLUMNS if c not in ("k_signature", "k_shingles")]
+
+    rng = random.Random(seed)
+    sizes = [FileSystems.match([f])[0].metadata_list[0].size_in_bytes for f in files]
+    chosen = sorted(rng.sample(range(len(files)), min(n_files, len(files))) if n_files else range(len(files)))
+    sampled_files, records = [], []
+    for fi, index in enumerate(chosen):
+        path = files[index]
+        t0 = time.process_time()
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+            total, picked = reservoir(read_file(stream, path, config["read"]["max_record_bytes"]), n_records, rng)
+        sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0, len(picked)))
+        for _, verdict in picked:
+            r = Record(fi)
+            records.append(r)
+            if isinstance(verdict, Drop):
+                continue
+            t0 = time.process_time()
+            doc, _, reason = run_steps([verdict], first_chain, count)[0]
+            if reason is None:
+                keys = keyer.keys([doc])[0]
+                row = to_row(doc, work)
+                row.update(keys)
+                _parquet_bytes([row], work, row_group_rows)  # the work file's row: its CPU counts
+                r.lang, r.keys, r.doc = doc.lang or "", keys, doc
+                record = {c: row.get(c) for c in (*DOC_COLUMNS, *key_columns)}
+                r.shuffle_bytes = len(coder.encode(record)) + len(keys.get("k_shingles") or b"")
+            r.cpu = time.process_time() - t0
+    out_rows: dict[str, list] = defaultdict(list)
+    for r in records:
+        if r.lang is None:
+            continue
+        t0 = time.process_time()
+        doc, _, reason = run_steps([r.doc], later_chain, count)[0]
+        if reason is None:
+            r.out_lang = doc.lang if doc.lang in languages else UNDETERMINED
+            out_rows[r.out_lang].append((r, to_row(doc, schema)))
+        r.out_cpu = time.process_time() - t0
+    footers = []
+    for lang, pairs in out_rows.items():  # each language's rows encoded together, shared by text size
+        t0 = time.process_time()
+        size, footer = _parquet_bytes([row for _, row in pairs], schema, row_group_rows, footer=True)
+        cpu = time.process_time() - t0
+        footers.append(footer)
+        size -= footer
+        chars = sum(len(row.get("text") or "") + 1 for _, row in pairs)
+        for r, row in pairs:
+            share = (len(row.get("text") or "") + 1) / chars
+            r.out_bytes, r.out_cpu = size * share, r.out_cpu + cpu * share
+    fixed = {"run_cpu_s": started_cpu, "worker_cpu_s": started_cpu + setup_cpu, "workers": workers,
+             "shard_bytes": sum(footers) / len(footers) if footers else 0.0}  # a shard's footer
+    dedup_settings = [("record_dedup", {})] + [(n, getattr(t, "settings", None) or _threshold(t)) for n, t in dedup]
+
+    def estimate(units):
+        return figures(sampled_files, units, sum(sizes), len(files), dedup_settings, fixed)
+
+    all_files = len(chosen) == len(files)
+    labels = [(j % JACKKNIFE_GROUPS) if all_files else r.file for j, r in enumerate(records)]
+    if not all_files and len(chosen) > 2 * JACKKNIFE_GROUPS:
+        labels = [label % (2 * JACKKNIFE_GROUPS) for label in labels]
+    point = estimate(records)
+    fraction = len(chosen) / len(files) if not all_files else len(records) / max(1, point["records"])
+    half = jackknife(estimate, records, labels, fraction)
+    vcpus = MACHINE_VCPUS[machine]
+    point["worker_hours"] = point["cpu_hours"] / vcpus
+    if half:
+        half["worker_hours"] = half["cpu_hours"] / vcpus
+    return {"estimate": point, "interval95": _intervals(point, half),
+            "sample": {"files": len(chosen), "of_files": len(files), "records": len(records),
+                       "input_bytes": sum(sizes), "seed": seed,
+                       "groups": "files" if not all_files else "records",
+                       "start_up_cpu_s": {"run": round(started_cpu, 2), "worker": round(started_cpu + setup_cpu, 2),
+                                          "workers": workers}},
+            "machine": {"type": machine, "vcpus": vcpus}, "limits": list(LIMITS)}
+
+
+def _threshold(transform) -> dict:
+    return {"threshold": getattr(transform, "threshold", 0.0)}
+
+
+def _parquet_bytes(rows: list[dict], schema, row_group_rows: int, footer: bool = False):
+    """Bytes of ``rows`` as a zstd Parquet file (as transforms/io.py writes shards); with
+    ``footer``, ``(bytes, footer bytes)``: the part every shard pays once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), sink, compression="zstd", row_group_size=row_group_rows)
+    if not footer:
+        return sink.tell()
+    sink.seek(0)
+    return sink.getbuffer().nbytes, pq.ParquetFile(sink).metadata.serialized_size + 12
+
+
+def _intervals(point, half):
+    if isinstance(point, dict):
+        return {k: _intervals(v, half.get(k, {}) if isinstance(half, dict) else None) for k, v in point.items()}
+    if not isinstance(half, float):
+        return None
+    return [max(0.0, point - half), point + half]
+
+
+def print_estimate(result: dict[str, Any]) -> None:
+    """A table for people, then the whole result as one JSON line (for scripts)."""
+    est, ci, s = result["estimate"], result["interval95"], result["sample"]
+    print(f"estimate from {s['records']} records of {s['files']}/{s['of_files']} files "
+          f"({s['input_bytes'] / 1e6:.1f} MB of input), 95% intervals over sampled {s['groups']}:")
+
+    def line(name, value, interval, fmt):
+        span = f"  [{fmt(interval[0])} .. {fmt(interval[1])}]" if interval else ""
+        print(f"  {name:<28} {fmt(value):>14}{span}")
+
+    count = lambda v: f"{v:,.0f}"  # noqa: E731
+    line("records", est["records"], ci["records"], count)
+    line("kept documents", est["kept"], ci["kept"], count)
+    for lang, v in est["kept_per_language"].items():
+        line(f"  kept {lang}", v, ci["kept_per_language"][lang], count)
+    for step, v in est["dropped_by_dedup"].items():
+        line(f"dropped by {step}", v, ci["dropped_by_dedup"][step], count)
+    line("CPU-hours", est["cpu_hours"], ci["cpu_hours"], lambda v: f"{v:.4g}")
+    line(f"worker-hours ({result['machine']['type']})", est["worker_hours"], ci["worker_hours"], lambda v: f"{v:.4g}")
+    line("output MB (Parquet)", est["output_bytes"] / 1e6, ci["output_bytes"] and [x / 1e6 for x in ci["output_bytes"]],
+         lambda v: f"{v:,.1f}")
+    line("shuffle MB (key records)", est["shuffle_bytes"] / 1e6,
+         ci["shuffle_bytes"] and [x / 1e6 for x in ci["shuffle_bytes"]], lambda v: f"{v:,.1f}")
+    for limit in result["limits"]:
+        print(f"  note: {limit}")
+    print(json.dumps(result, sort_keys=True))
+
+
+def estimate_command(args, options, config: dict[str, Any], files: list[str]) -> dict[str, Any]:
+    """``skypile curate --estimate``: checks its flags, samples, prints and returns the estimate."""
+    from pipelines.curate import CurateError
+
+    started = time.process_time()  # this process's start-up: interpreter, Beam and the steps' imports
+    if args.estimate_machine not in MACHINE_VCPUS:
+        raise CurateError(f"--estimate-machine {args.estimate_machine}: unknown; one of "
+                          f"{', '.join(sorted(MACHINE_VCPUS))}")
+    for flag in ("estimate_files", "estimate_records", "estimate_workers"):
+        if getattr(args, flag) < 0:
+            raise CurateError(f"--{flag.replace('_', '-')} {getattr(args, flag)}: must be 0 or more")
+    workers = args.estimate_workers or options.get_all_options().get("direct_num_workers") or 1
+    result = sample_run(files, config, args.estimate_files, args.estimate_records, args.estimate_seed,
+                        args.estimate_machine, workers, started)
+    print_estimate(result)
+    return result
