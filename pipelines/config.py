@@ -53,6 +53,10 @@ class ConfigError(ValueError):
     """A config file that cannot be used as written."""
 
 
+class CurateError(Exception):
+    """A problem found before launch (bad input glob, unusable output, bad config)."""
+
+
 def _is_section(value: Any) -> bool:
     """A mapping of settings (merged key by key, unknown keys rejected), as opposed to a mapping
     that is itself a value, like ``langid.languages`` (replaced whole: its keys are the user's)."""

@@ -25,7 +25,8 @@ from apache_beam.options.pipeline_options import StandardOptions
 
 from pipelines import output_lock, run_state, user_paths
 from pipelines.beam_flags import BeamFlagError, pipeline_options
-from pipelines.config import ConfigError, load_config
+from pipelines.chain_layout import keyer_of, output_languages, split_global, split_steps
+from pipelines.config import ConfigError, CurateError, load_config
 from pipelines.progress import Progress, add_progress_argument
 from pipelines.provenance import package_versions
 from pipelines.dedup_against import DedupIndexError, previous_index_files
@@ -33,10 +34,8 @@ from pipelines.report import build_report, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
 from pipelines.step_registry import build_steps
 from skypile_common.cli_parser import OneLineParser
-from transforms.apply import ApplyStep
 from transforms.dedup.decisions import VERDICTS, DecideOnKeys
 from transforms.dedup.index import write_settings
-from transforms.dedup.keys import Keyer
 from transforms.dedup.record_ids import NAME as RECORD_DEDUP, DropRepeatedIds, RecordStep
 from transforms.document import parquet_schema
 from transforms.drop_samples import SampleDrops
@@ -47,10 +46,6 @@ from transforms.work_files import SHINGLES, ProcessFiles, WorkFile, read_counts,
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"
-
-
-class CurateError(Exception):
-    """A problem found before launch (bad input glob, unusable output, bad config)."""
 
 
 def _camel(name: str) -> str:
@@ -96,36 +91,6 @@ def check_output(output: str) -> None:
         raise CurateError(f"--output {output}: not writable ({exc})") from exc
 
 
-def output_languages(config: dict[str, Any]) -> list[str]:
-    langid = config.get("langid", {})
-    return list(langid.get("languages", {})) if langid.get("enabled", True) else []
-
-
-def split_steps(steps: list[tuple[str, beam.PTransform]]):
-    """The leading per-document steps (run per input file, resumable) and the rest (global)."""
-    i = 0
-    while i < len(steps) and type(steps[i][1]) is ApplyStep and not steps[i][1].batch_size:
-        i += 1
-    return steps[:i], steps[i:]
-
-
-def split_global(steps: list[tuple[str, beam.PTransform]]):
-    """The global steps -> ``(dedup steps, per-document steps after them)``: the dedup steps decide
-    on key records, the others run in the second per-file pass. A dedup step after a per-document
-    step would need that step's output before deciding: refused."""
-    i = 0
-    while i < len(steps) and hasattr(steps[i][1], "decide"):
-        i += 1
-    later = steps[i:]
-    for name, transform in later:
-        if hasattr(transform, "decide"):
-            raise ConfigError(f"{name}: a dedup step must come before the per-document steps "
-                              f"({', '.join(n for n, t in later if not hasattr(t, 'decide'))})")
-        if not hasattr(transform, "step"):
-            raise ConfigError(f"{name}: not a per-document step (no .step) nor a dedup step (no .decide)")
-    return steps[:i], later
-
-
 def _check_columns(name: str, transform, columns: dict) -> None:
     check = getattr(transform, "check_columns", None)
     if check:  # e.g. score_filter thresholds must name score columns an earlier step writes
@@ -133,15 +98,6 @@ def _check_columns(name: str, transform, columns: dict) -> None:
             check(columns)
         except ValueError as exc:
             raise ConfigError(f"{name}: {exc}") from exc
-
-
-def keyer_of(dedup: list[tuple[str, beam.PTransform]]) -> Keyer:
-    """One :class:`Keyer` with the settings of every enabled dedup step."""
-    found = {name: transform for name, transform in dedup}
-    exact, minhash, lines = found.get("exact_dedup"), found.get("minhash_dedup"), found.get("line_dedup")
-    return Keyer(score_column=exact.score_column if exact else "",
-                 minhash=minhash.settings if minhash else None,
-                 min_line_chars=lines.min_line_chars if lines else None)
 
 
 def work_files(output: str, inputs: list[dict[str, Any]]) -> list[WorkFile]:

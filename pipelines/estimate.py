@@ -230,7 +230,7 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
-    from pipelines.curate import keyer_of, output_languages, split_global, split_steps
+    from pipelines.chain_layout import keyer_of, output_languages, split_global, split_steps
     from pipelines.step_registry import build_steps
     from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS
     from transforms.document import parquet_schema, to_row
@@ -394,7 +394,7 @@ def print_estimate(result: dict[str, Any]) -> None:
 
 def estimate_command(args, options, config: dict[str, Any], files: list[str]) -> dict[str, Any]:
     """``skypile curate --estimate``: checks its flags, samples, prints and returns the estimate."""
-    from pipelines.curate import CurateError
+    from pipelines.config import CurateError
 
     started = time.process_time()  # this process's start-up: interpreter, Beam and the steps' imports
     if args.estimate_machine not in MACHINE_VCPUS:
