@@ -53,6 +53,8 @@ HEAD = {
     "eval/zh_domains/zh_finance_laws_regulations.jsonl": 8,       # decontaminate 2, tokenizer 1
     "eval/gsm8k/train.jsonl": 1800,                               # test_rehydrate: 1800 questions
 }
+# English trafilatura pages that tests/transforms/test_extract.py reads by name (cascade tests).
+TRAFILATURA_PAGES = ("stardewvalleywiki.com.penny.html", "security.googleblog.com.protection.html")
 AEB_PAGES = 8  # test_extract._aeb(shared_data, n): the first n page ids in sorted order, n <= 8
 # COLD rows: the same rows the tests select from the full files (classifiers.default_models.cap,
 # seed 3), so cap() on the cut returns them all, in the same order.
@@ -131,12 +133,12 @@ def aeb(src: Path, dst: Path) -> None:
 
 def trafilatura_eval(src: Path, dst: Path) -> None:
     """Every page that is neither English nor Chinese (test_langid's negatives, which include
-    test_charset's two ISO-8859-1 pages); evaldata.json holds only those pages."""
+    test_charset's two ISO-8859-1 pages) and the TRAFILATURA_PAGES; evaldata.json holds only those."""
     evaldata = json.loads((src / "evaldata.json").read_text(encoding="utf-8"))
     kept = {}
     for key, entry in sorted(evaldata.items()):
         page = src / "html" / (entry["file"] + ".gz")
-        if entry.get("lang_guess") not in ("en", "zh") and page.exists():
+        if page.exists() and (entry.get("lang_guess") not in ("en", "zh") or entry["file"] in TRAFILATURA_PAGES):
             kept[key] = entry
             copy(page, dst / "html" / page.name)
     latin = [p.name for p in (src / "html").glob("*.gz") if not _utf8(gzip.decompress(p.read_bytes()))]
@@ -187,7 +189,8 @@ def build(src: Path, dst: Path) -> None:
 CUT_NOTES = {
     **{rel: f"first {n} records" for rel, n in HEAD.items()},
     "html/scrapinghub_aeb/ground-truth.json": f"only the {AEB_PAGES} pages kept (the first ids in sorted order)",
-    "html/trafilatura_eval/evaldata.json": "only the pages kept: every page neither English nor Chinese",
+    "html/trafilatura_eval/evaldata.json": "only the pages kept: every page neither English nor Chinese, and "
+                                           "two English pages test_extract reads by name",
     "labels/cold_zh_offensive/train.csv": "the 3000 rows cap(train, 3000) selects (seed 3), in file order",
     "labels/cold_zh_offensive/test.csv": "the 400 rows cap(test, 400) selects (seed 3) and the first 80 rows, "
                                          "in file order",
