@@ -11,6 +11,7 @@ input MB, and the ten largest groupings; ``--before REV`` runs that commit too (
 
 Usage (from the project root; deterministic figures, any machine load):
   .venv/bin/python bench/shuffle_bytes.py --input '/tmp/peerbench/data/shards/*.warc.gz' --before cba0811
+  .venv/bin/python bench/shuffle_bytes.py --input 'sample/*.warc.gz' --tree /tmp/before --tree /tmp/after
 """
 from __future__ import annotations
 
@@ -87,12 +88,14 @@ def main() -> None:
     ap.add_argument("--input", action="append", required=True)
     ap.add_argument("--before", help="a commit to measure too")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--tree", action="append", default=[], metavar="DIR",
+                    help="measure this source tree (e.g. `git archive REV` unpacked) instead of this checkout; repeatable")
     args = ap.parse_args()
     extra = [] if args.workers == 1 else ["--direct_num_workers", str(args.workers),
                                           "--direct_running_mode", "multi_processing"]
     files = sorted({f for pattern in args.input for f in glob.glob(pattern)})
     input_mb = sum(os.path.getsize(f) for f in files) / 1e6
-    versions = [("this tree", ROOT)]
+    versions = [(tree, tree) for tree in args.tree] or [("this tree", ROOT)]
     with tempfile.TemporaryDirectory() as tmp:
         if args.before:
             subprocess.run(f"git archive {args.before} | tar -x -C {tmp}", shell=True, cwd=ROOT, check=True)

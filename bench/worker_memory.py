@@ -17,6 +17,15 @@ peak RSS and the tree's CPU sampled from ``/proc``.
     .venv/bin/python bench/worker_memory.py --shard /tmp/peerbench/data/shards/part-00000.warc.gz
     .venv/bin/python bench/worker_memory.py --run /tmp/before . \
         --inputs '/tmp/peerbench/data/shards/part-0000[01].warc.gz'
+
+``--phases``: does the one process of a 1-worker run grow with the corpus? ``skypile curate``
+(default config, FnApiRunner in this process) on shard 0 alone and on ``--inputs``, from each
+``--trees`` in turn; the runner's bundles are timed by the phase they belong to (first per-file
+pass, the dedup steps' global phase, the second per-file pass) and each phase's peak RSS is
+printed (VmHWM when it rose during the bundle, else VmRSS after it), with the whole run's peak.
+
+    .venv/bin/python bench/worker_memory.py --phases --trees /tmp/before . \
+        --inputs '/tmp/peerbench/data/shards/part-0000[0-3].warc.gz'
 """
 from __future__ import annotations
 
@@ -162,6 +171,69 @@ def run_trees(trees: list[str], inputs: str, workers: int, scratch: str) -> None
         print(f"| {tree} | {max(reaped, sum(cpu.values())):.1f} | {tree_peak / 2**20:,.0f} | {', '.join(big)} | {kept} |")
 
 
+PHASE_DRIVER = r'''
+import json, sys
+from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(field + ":"))
+
+def phase(stage):
+    if "FinishFiles" in stage or "SampleDrops" in stage:  # the drop samples come out of the second pass
+        return "second pass"
+    if "ProcessFiles-ProcessFiles" in stage or "ProcessFiles/ProcessFiles" in stage:
+        return "first pass"
+    return "global"
+
+peaks = {}
+run_bundle = fn_runner.FnApiRunner._execute_bundle
+
+def measured(self, context, manager, data):
+    hwm = status("VmHWM")
+    try:
+        return run_bundle(self, context, manager, data)
+    finally:
+        name = phase(manager.stage.name)
+        after = status("VmHWM")
+        peaks[name] = max(peaks.get(name, 0), after if after > hwm else status("VmRSS"))
+
+fn_runner.FnApiRunner._execute_bundle = measured
+from pipelines.cli import main
+code = main(["curate", *sys.argv[1:]])
+print(json.dumps({"rc": code, "phases": peaks, "peak": status("VmHWM")}))
+'''
+
+
+def run_phases(trees: list[str], inputs: str, scratch: str) -> None:
+    """Per tree: shard 0 alone and ``inputs``, 1 worker; each phase's peak RSS, MB."""
+    import glob
+    import shutil
+
+    files = sorted(glob.glob(inputs))
+    print("| tree | input | first pass | global (dedup) | second pass | run peak | global / first pass |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for i, tree in enumerate(trees):
+        peaks = []
+        for label, chosen in ((Path(files[0]).name, files[:1]), (f"{len(files)} files", files)):
+            out = Path(scratch) / f"phases{i}"
+            shutil.rmtree(out, ignore_errors=True)
+            cmd = [sys.executable, "-c", PHASE_DRIVER, "--output", str(out), "--progress-every", "0"]
+            for f in chosen:
+                cmd += ["--input", f]
+            proc = subprocess.run(cmd, cwd=tree, env={**__import__("os").environ, "PYTHONPATH": tree},
+                                  capture_output=True, text=True)
+            if proc.returncode not in (0, 1):
+                raise SystemExit(f"{tree}: curate failed\n{proc.stderr[-2000:]}")
+            got = json.loads(proc.stdout.strip().splitlines()[-1])
+            ph = got["phases"]
+            peaks.append(got["peak"])
+            print(f"| {tree} | {label} | {ph.get('first pass', 0):.0f} | {ph.get('global', 0):.0f} | "
+                  f"{ph.get('second pass', 0):.0f} | {got['peak']:.0f} | "
+                  f"{ph.get('global', 0) / max(ph.get('first pass', 1), 1):.2f} |")
+        print(f"| {tree} | ratio, {len(files)} files / shard 0 | | | | {peaks[1] / peaks[0]:.2f} | |")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shard", default="/tmp/peerbench/data/shards/part-00000.warc.gz")
@@ -171,7 +243,12 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scratch", default="/tmp/worker_memory")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--phases", action="store_true", help="peak RSS per phase, shard 0 vs --inputs, 1 worker")
+    ap.add_argument("--trees", nargs="+", default=["."], metavar="TREE", help="source trees for --phases")
     args = ap.parse_args(argv)
+    if args.phases:
+        run_phases([str(Path(t).resolve()) for t in args.trees], args.inputs, args.scratch)
+        return 0
     if args.run:
         run_trees([str(Path(t).resolve()) for t in args.run], args.inputs, args.workers, args.scratch)
         return 0

@@ -42,7 +42,7 @@ from transforms.drop_samples import SampleDrops
 from transforms.finish_files import SHARD_ROWS, FinishFileFn, OutputSettings
 from transforms.io import WriteShards, number_shards
 from transforms.shuffle import measured
-from transforms.work_files import SHINGLES, ProcessFiles, WorkFile, read_counts, read_json_counts, sum_counts
+from transforms.work_files import ProcessFiles, WorkFile, read_counts, read_json_counts, sum_counts
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"
@@ -143,8 +143,8 @@ def build_pipeline(p: beam.Pipeline, files: list[WorkFile], output: str, config:
     chain = [(RecordStep(), None)]
     for name, transform in dedup:
         _check_columns(name, transform, columns)
-        if hasattr(transform, "with_shingles"):  # read apart from the key records (work_files.SHINGLES)
-            transform.with_shingles(first[SHINGLES])
+        if hasattr(transform, "with_work_files"):  # the Jaccard check reads shingle hashes there
+            transform.with_work_files([f.work for f in sorted(files)])
         out = keys | _camel(name) >> DecideOnKeys(name, transform)
         keys = out["kept"]
         verdicts.append(out[VERDICTS])

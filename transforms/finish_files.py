@@ -49,6 +49,37 @@ class OutputSettings:
     order: tuple[str, ...] = ()
 
 
+class RejectsWriter:
+    """One input file's rejected rows -> one Parquet file at ``path``, written :data:`BATCH_ROWS`
+    rows at a time (a file's rejects are never all held); nothing is written for no rows."""
+
+    def __init__(self, path: str, schema: pa.Schema):
+        self.path, self.schema = path, schema
+        self._rows: list[dict[str, Any]] = []
+        self._file = self._writer = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        if self._writer is None:
+            self._file = FileSystems.create(self.path)
+            self._writer = pq.ParquetWriter(self._file, self.schema, compression="zstd")
+        self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
+        self._rows = []
+
+    def close(self) -> None:
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._file.close()
+            self._file = self._writer = None
+
+
 class FinishFileFn(FilePassFn):
     """``(index, {"file": [WorkFile], "verdicts": [(row, step, Decision)]})`` -> drop samples,
     and ``((lang, shard), row)`` on ``shard_rows`` for ``num_shards`` > 1."""
@@ -73,7 +104,8 @@ class FinishFileFn(FilePassFn):
         counts = self.new_counts()
         s = self.settings
         self._writers: dict[str, RollingWriter] = {}
-        self._rejected: list[dict[str, Any]] = []
+        self._rejected = RejectsWriter(FileSystems.join(
+            s.output, "rejected", f"rejected-{work.index:05d}-of-{s.num_files:05d}.parquet"), self.rejected_schema)
         index_rows: list[dict[str, Any]] = []
         row_number = 0
         with open_work(work.work) as f:
@@ -103,11 +135,7 @@ class FinishFileFn(FilePassFn):
                         yield from self._drop(doc, step, reason)
         written = [p for w in self._writers.values() for p in w.close()]
         write_index_file(index_path(s.output, work.index, s.num_files), index_rows)
-        if self._rejected:
-            path = FileSystems.join(s.output, "rejected", f"rejected-{work.index:05d}-of-{s.num_files:05d}.parquet")
-            with FileSystems.create(path) as f:
-                pq.write_table(pa.Table.from_pylist(self._rejected, schema=self.rejected_schema), f,
-                               compression="zstd")
+        self._rejected.close()
         write_counts(work.counts, counts.plain())
         if written:
             pause_point("write")
@@ -131,5 +159,5 @@ class FinishFileFn(FilePassFn):
         if self.settings.write_rejected:
             row = to_row(doc, self.rejected_schema)
             row["step"], row["reason"] = step, reason
-            self._rejected.append(row)
+            self._rejected.write(row)
         yield drop_sample(step, reason, doc)

@@ -232,27 +232,20 @@ def open_work(path: str):
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
-SHINGLES = "shingles"
-
-
 class ReadKeysFn(beam.DoFn):
-    """A :class:`WorkFile` -> the key records of its kept documents (only their columns are read),
-    and their shingle hashes apart, as ``(loc, hashes)`` on ``shingles``: only MinHash dedup's
-    Jaccard check needs them, so they do not ride along the other dedup steps' shuffles."""
+    """A :class:`WorkFile` -> the key records of its kept documents (only their columns are
+    read). Neither the signature (for the index, which the second pass writes from the work file)
+    nor the shingle hashes (the Jaccard check reads them there, :mod:`transforms.dedup.verify_files`)
+    are read: they would otherwise ride every grouping of the dedup steps."""
 
     def process(self, element: WorkFile):
-        # the signature is for the index only, which the second pass writes from the work file
-        columns = [*DOC_COLUMNS, "reason", *(c for c in KEY_COLUMNS if c != "k_signature")]
+        columns = [*DOC_COLUMNS, "reason", *(c for c in KEY_COLUMNS if c not in ("k_signature", "k_shingles"))]
         row_number = 0
         with open_work(element.work) as f:
             for batch in pq.ParquetFile(f).iter_batches(batch_size=4096, columns=columns):
                 for row in batch.to_pylist():
                     if row["reason"] is None:
-                        loc = (element.index, row_number)
-                        shingles = row.pop("k_shingles")
-                        if shingles is not None:
-                            yield beam.pvalue.TaggedOutput(SHINGLES, (loc, shingles))
-                        yield key_record(row, loc)
+                        yield key_record(row, (element.index, row_number))
                     row_number += 1
         pause_point("global")
 
@@ -275,7 +268,7 @@ def sum_counts(count_maps) -> dict[tuple[str, str], int]:
 
 class ProcessFiles(beam.PTransform):
     """:class:`WorkFile` entries -> ``{"files": the entries once their work files exist, "keys":
-    the key records of their kept documents, "shingles": their shingle hashes by loc}``. The entries are reshuffled so that files spread
+    the key records of their kept documents}``. The entries are reshuffled so that files spread
     over workers; a second reshuffle separates writing the work files from reading them."""
 
     def __init__(self, files: list[WorkFile], steps: list[ChainStep], columns: Mapping[str, pa.DataType],
@@ -290,8 +283,7 @@ class ProcessFiles(beam.PTransform):
                    | "SpreadFiles" >> beam.Reshuffle()
                    | "ProcessFiles" >> beam.ParDo(self.fn))
         done = measured(written, "SpreadWork") | "SpreadWork" >> beam.Reshuffle()
-        keys = done | "ReadKeys" >> beam.ParDo(ReadKeysFn()).with_outputs(SHINGLES, main="keys")
-        return {"files": done, "keys": keys.keys, SHINGLES: keys[SHINGLES]}
+        return {"files": done, "keys": done | "ReadKeys" >> beam.ParDo(ReadKeysFn())}
 
 
 def write_counts(path: str, counts: dict[str, dict[str, int]]) -> None:

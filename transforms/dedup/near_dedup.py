@@ -36,6 +36,7 @@ from transforms.dedup.lsh import PRESETS, minhash_params, star_edges  # noqa: F4
 from transforms.dedup.minhash import jaccard
 from transforms.dedup.previous import match_previous
 from transforms.dedup.verify import VerifyPairs, candidate_pairs
+from transforms.dedup.verify_files import PreviousInWorkFiles, VerifyInWorkFiles
 from transforms.shuffle import measured
 
 NAME = "minhash_dedup"
@@ -47,18 +48,15 @@ def band_members(record: dict) -> list[tuple[bytes, str]]:
     return [(key, record["id"]) for key in record["k_bands"] or ()]
 
 
+def placed_band_members(record: dict) -> list[tuple[bytes, tuple[str, tuple[int, int]]]]:
+    """A key record -> ``(band key, (id, loc))`` per band: the Jaccard check reads the document's
+    shingle hashes at ``loc`` in its work file (:mod:`.verify_files`)."""
+    member = (record["id"], tuple(record[LOC]))
+    return [(key, member) for key in record["k_bands"] or ()]
+
+
 def shingle_hashes(record: dict) -> list[tuple[str, bytes]]:
     return [] if record.get("k_shingles") is None else [(record["id"], record["k_shingles"])]
-
-
-def hashes_by_id(element) -> Iterator[tuple[str, bytes]]:
-    """``(loc, {"ids": [id], "hashes": [hashes]})`` -> ``(id, hashes)`` for a document that
-    reached this step (its id after record dedup)."""
-    _, grouped = element
-    hashes = list(grouped["hashes"])
-    for doc_id in grouped["ids"]:
-        for h in hashes:
-            yield doc_id, h
 
 
 def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
@@ -70,6 +68,13 @@ def bucket_edges(element, verify: bool) -> Iterator[tuple[str, str]]:
     if verify:
         return candidate_pairs(m for m in members if isinstance(m, str))
     return star_edges([m if isinstance(m, str) else m[0] for m in members])
+
+
+def placed_pairs(element) -> Iterator[tuple]:
+    """Like :func:`bucket_edges` with the check, for members ``(id, loc)`` (and earlier ``(node,
+    hashes)``, left to :mod:`.verify_files`): pairs that keep their places, ``((a, loc_a), (b, loc_b))``."""
+    _, members = element
+    return candidate_pairs(m for m in members if not is_previous(m[0]))
 
 
 def previous_pairs(element) -> Iterator[tuple[str, tuple[str, bytes]]]:
@@ -136,7 +141,9 @@ class MinHashDedup(beam.PTransform):
     FineWeb's ``num_perm=112, bands=14, rows=8, verify_jaccard=False`` (datatrove's MinhashConfig)
     over whatever those four are given as (:func:`.lsh.minhash_params`). Defaults as in defaults.yaml.
     ``verify_jaccard`` keeps only candidate pairs whose exact shingle Jaccard similarity reaches
-    ``threshold`` (:mod:`.verify`; each document's shingle hashes cross two extra shuffles).
+    ``threshold``: in the curate chain (:meth:`with_work_files`) on the hashes read from the work
+    files (:mod:`.verify_files`, no hash crosses a shuffle); on documents (:mod:`.verify`) each
+    document's shingle hashes cross two extra shuffles.
     ``scheme``: datasketch's permutation scheme, ``affine32`` (its default) or ``legacy`` (the
     sketches of datasketch < 2.0); signatures are bit-identical to datasketch's (:mod:`.minhash`).
     """
@@ -149,13 +156,13 @@ class MinHashDedup(beam.PTransform):
         for name, value in self.settings.items():
             setattr(self, name, value)
         self.previous = None
-        self.shingles = None
+        self.work_paths = None
 
-    def with_shingles(self, shingles) -> "MinHashDedup":
-        """Take the shingle hashes from ``shingles``, ``(loc, hashes)`` read from the work files,
-        instead of from the key records (which then need not carry them through the shuffles of
-        the dedup steps before this one)."""
-        self.shingles = shingles
+    def with_work_files(self, work_paths: list[str]) -> "MinHashDedup":
+        """Check candidate pairs on the shingle hashes in the work files (by index), read there
+        (:mod:`.verify_files`): the key records then need not carry them, and none crosses a
+        shuffle."""
+        self.work_paths = list(work_paths)
         return self
 
     def with_previous(self, previous) -> "MinHashDedup":
@@ -172,14 +179,11 @@ class MinHashDedup(beam.PTransform):
     def decide(self, keys):
         """Key records -> ``(id, Decision)`` for every member of a cluster."""
         with_previous = self.previous is not None
-        members = keys | "BandKeys" >> beam.FlatMap(band_members).with_output_types(Tuple[bytes, Any])
+        in_files = self.verify_jaccard and self.work_paths is not None
+        members = keys | "BandKeys" >> beam.FlatMap(placed_band_members if in_files else band_members
+                                                    ).with_output_types(Tuple[bytes, Any])
         hashes = None
-        if self.verify_jaccard and self.shingles is not None:
-            ids = keys | "IdsByLoc" >> beam.Map(lambda r: (r[LOC], r["id"]))
-            hashes = (measured({"ids": ids, "hashes": self.shingles}, "ShinglesById")
-                      | "ShinglesById" >> beam.CoGroupByKey()
-                      | "HashesById" >> beam.FlatMap(hashes_by_id))
-        elif self.verify_jaccard:
+        if self.verify_jaccard and not in_files:
             hashes = keys | "ShingleHashes" >> beam.FlatMap(shingle_hashes)
         if with_previous:
             earlier = match_previous(self.previous, ["band_keys", "cluster_id"]
@@ -189,8 +193,16 @@ class MinHashDedup(beam.PTransform):
                                      previous_member, "PreviousBands")
             members = (members, earlier) | "WithPrevious" >> beam.Flatten()
         buckets = measured(members, "Buckets") | "Buckets" >> beam.GroupByKey()
-        edges = buckets | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard)
-        if self.verify_jaccard:
+        if in_files:  # pairs with their places; each work file's pairs checked where the hashes are
+            edges = (buckets
+                     | "CandidateEdges" >> beam.FlatMap(placed_pairs)
+                     | "VerifyJaccard" >> VerifyInWorkFiles(self.work_paths, self.threshold, NAME))
+            if with_previous:
+                checked = buckets | "PreviousJaccard" >> PreviousInWorkFiles(self.work_paths, self.threshold)
+                edges = (edges, checked) | "AllEdges" >> beam.Flatten()
+        else:
+            edges = buckets | "CandidateEdges" >> beam.FlatMap(bucket_edges, self.verify_jaccard)
+        if self.verify_jaccard and not in_files:
             edges = edges | "VerifyJaccard" >> VerifyPairs(hashes, self.threshold, NAME)
             if with_previous:
                 checked = (measured({"pairs": buckets | "PreviousPairs" >> beam.FlatMap(previous_pairs),

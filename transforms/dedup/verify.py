@@ -7,6 +7,9 @@ pair together: a document's hashes cross that shuffle once per pair it is the sm
 once for itself. (The second shuffle's input is made in one stage, so no Flatten stage passes the
 hashes through the runner once more, as a second CoGroupByKey would.) Pairs below the threshold are
 counted and dropped.
+
+This is the check on documents (``docs | MinHashDedup()``: tests, benchmarks). The curate chain's
+key records carry no hashes; there :mod:`.verify_files` reads them in the work files instead.
 """
 from __future__ import annotations
 
