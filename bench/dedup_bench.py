@@ -137,7 +137,7 @@ def run_ours(path, out_dir, step_kwargs, options=()):
     returns (seconds, kept ids)."""
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from transforms.dedup.near_dedup import MinHashDedup
+    from transforms.dedup.minhash_dedup import MinHashDedup
     from transforms.document import Document
 
     t = time.perf_counter()

@@ -37,7 +37,7 @@ import apache_beam as beam  # noqa: E402
 from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 
 from transforms.dedup.minhash import hash_shingles, jaccard  # noqa: E402
-from transforms.dedup.near_dedup import MinHashDedup  # noqa: E402
+from transforms.dedup.minhash_dedup import MinHashDedup  # noqa: E402
 from transforms.dedup.shingles import shingles, units, uses_characters  # noqa: E402
 from transforms.document import Document  # noqa: E402
 

@@ -36,7 +36,7 @@ import zh_devset  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from transforms.document import Document  # noqa: E402
 from transforms.heuristics.heuristics_step import Heuristics, count_into  # noqa: E402
-from transforms.step import Drop  # noqa: E402
+from transforms.keep_or_drop import Drop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_ROOT = os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench")

@@ -38,7 +38,7 @@ sys.path.insert(0, ROOT)
 from pipelines.config import load_config, step_names  # noqa: E402
 from transforms.document import Document  # noqa: E402
 from transforms.heuristics.heuristics_step import Heuristics, count_into  # noqa: E402
-from transforms.step import Drop  # noqa: E402
+from transforms.keep_or_drop import Drop  # noqa: E402
 
 PEERBENCH = os.path.join(ROOT, "..", "shared", "peerbench")
 PEER_ROOT = os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench")

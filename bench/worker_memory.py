@@ -64,8 +64,8 @@ def child(shard: str, limit: int) -> None:
     import pyarrow.parquet  # noqa: F401
     stage("pyarrow.parquet")
     from pipelines import curate  # noqa: F401
-    from transforms import work_files  # noqa: F401
-    stage("pipelines.curate, transforms.work_files")
+    from transforms import process_files  # noqa: F401
+    stage("pipelines.curate, transforms.process_files")
     from pipelines.config import load_config
     from pipelines.step_registry import build_steps
 
@@ -90,7 +90,7 @@ def child(shard: str, limit: int) -> None:
                 per_file.append(step)
 
     from transforms.read import read_file
-    from transforms.step import Drop
+    from transforms.keep_or_drop import Drop
 
     cpu: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)

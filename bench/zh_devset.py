@@ -72,7 +72,7 @@ def sample_spam(sample_warc: Path) -> list[str]:
     from transforms.extract import Extract
     from transforms.heuristics.text_stats import han_chars
     from transforms.read_warc import read_warc
-    from transforms.step import Drop
+    from transforms.keep_or_drop import Drop
 
     extract = Extract()
     extract.setup()

@@ -1,7 +1,7 @@
 """``skypile curate``: WARC/JSONL/Parquet inputs -> curated Parquet shards + report.json.
 
 The chain is flat and labelled: ProcessFiles (reading and the leading per-document steps, one
-work file per input: :mod:`transforms.work_files`), RecordDedup (one document per id), the other
+work file per input: :mod:`transforms.process_files`), RecordDedup (one document per id), the other
 enabled steps in config order, then WriteShards (and WriteRejected with ``--write-rejected``) into
 a staging folder that :mod:`pipelines.run_state` commits with the report. The output folder is one
 run (``run.json``): the same command again resumes it, another one is refused, and one run at a
@@ -27,22 +27,22 @@ from pipelines import output_lock, run_state, user_paths
 from pipelines.beam_flags import BeamFlagError, pipeline_options
 from pipelines.chain_layout import keyer_of, output_languages, split_global, split_steps
 from pipelines.config import ConfigError, CurateError, load_config
+from pipelines.dedup_against import DedupIndexError, previous_index_files
 from pipelines.progress import Progress, add_progress_argument
 from pipelines.provenance import package_versions
-from pipelines.dedup_against import DedupIndexError, previous_index_files
 from pipelines.report import build_report, funnel_table, write_report
 from pipelines.report_markdown import write_report_markdown
 from pipelines.step_registry import build_steps
 from skypile_common.cli_parser import OneLineParser
 from transforms.dedup.decisions import VERDICTS, DecideOnKeys
 from transforms.dedup.index import write_settings
-from transforms.dedup.record_ids import NAME as RECORD_DEDUP, DropRepeatedIds, RecordStep
+from transforms.dedup.record_dedup import NAME as RECORD_DEDUP, DropRepeatedIds, RecordStep
 from transforms.document import parquet_schema
 from transforms.drop_samples import SampleDrops
 from transforms.finish_files import SHARD_ROWS, FinishFileFn, OutputSettings
-from transforms.io import WriteShards, number_shards
+from transforms.parquet_writers import WriteShards, number_shards
+from transforms.process_files import ProcessFiles, WorkFile, read_counts, read_json_counts, sum_counts
 from transforms.shuffle import measured
-from transforms.work_files import ProcessFiles, WorkFile, read_counts, read_json_counts, sum_counts
 
 # Beam's Python runner, named explicitly: the default DirectRunner first tries to download Prism.
 DEFAULT_RUNNER = "FnApiRunner"

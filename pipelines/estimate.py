@@ -3,7 +3,7 @@
 The sample: a seeded choice of ``--estimate-files`` input files (every file when there are fewer),
 each read whole (reading is about 1% of a document's cost) to count its records exactly and to
 draw a seeded reservoir of ``--estimate-records`` of them spread through the file (0: every record).
-The sampled records go through the run's own step objects (:func:`transforms.step.run_steps`):
+The sampled records go through the run's own step objects (:func:`transforms.keep_or_drop.run_steps`):
 the per-file chain and the key records, the dedup steps simulated on the sample's key records
 (below), the later per-document steps, and the output rows, encoded to Parquet in memory. Process
 CPU time is measured around each document's work. Nothing is written and no Beam job is launched.
@@ -234,10 +234,10 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     from pipelines.step_registry import build_steps
     from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS
     from transforms.document import parquet_schema, to_row
-    from transforms.io import UNDETERMINED
+    from transforms.parquet_writers import UNDETERMINED
     from transforms.read import read_file
-    from transforms.step import Drop, bind_steps, run_steps
-    from transforms.work_files import work_schema
+    from transforms.keep_or_drop import Drop, bind_steps, run_steps
+    from transforms.process_files import work_schema
 
     per_file, global_steps = split_steps(build_steps(config))
     dedup, later = split_global(global_steps)
@@ -343,7 +343,7 @@ def _threshold(transform) -> dict:
 
 
 def _parquet_bytes(rows: list[dict], schema, row_group_rows: int, footer: bool = False):
-    """Bytes of ``rows`` as a zstd Parquet file (as transforms/io.py writes shards); with
+    """Bytes of ``rows`` as a zstd Parquet file (as transforms/parquet_writers.py writes shards); with
     ``footer``, ``(bytes, footer bytes)``: the part every shard pays once."""
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -1,7 +1,7 @@
 """Progress of long local runs on the terminal: records read, documents kept, rate.
 
 Beam's local runner reports metrics only when the pipeline ends, so progress comes from the counts
-themselves: the per-file passes (:mod:`transforms.work_files`) hand every count to a
+themselves: the per-file passes (:mod:`transforms.process_files`) hand every count to a
 :class:`ProgressSink`, which adds records read (``read/records_in``) and documents written
 (``output/kept``) to one tracker per worker process, shared by every thread of that process
 through ``apache_beam.utils.shared.Shared``. The tracker prints a line to stderr at most every

@@ -32,7 +32,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.output_lock import LOCK_NAME
-from transforms.work_files import pause_point
+from transforms.pause import pause_point
 
 RUN_JSON = "run.json"
 REPORT_JSON = "report.json"

@@ -82,7 +82,7 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
     "heuristics": _heuristics,
     "url_dedup": _dedup("transforms.dedup.url_dedup.UrlDedup"),
     "exact_dedup": _dedup("transforms.dedup.exact.ExactDedup"),
-    "minhash_dedup": _dedup("transforms.dedup.near_dedup.MinHashDedup"),
+    "minhash_dedup": _dedup("transforms.dedup.minhash_dedup.MinHashDedup"),
     "line_dedup": _dedup("transforms.dedup.line_dedup.LineDedup"),
     "pii": _pii,
     "decontaminate": _decontaminate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.step import Rejected, Step, bind_steps, run_steps
+from transforms.keep_or_drop import Rejected, Step, bind_steps, run_steps
 
 REJECTED = "rejected"
 
@@ -24,9 +24,9 @@ class MetricsCount:
 
 
 class ApplyStepFn(beam.DoFn):
-    """Runs a :class:`~transforms.step.Step` on each document (or batch, with ``batch_size``)
-    through :func:`~transforms.step.run_steps`, counting into Beam Metrics, and sends drops to the
-    ``rejected`` output as :class:`~transforms.step.Rejected` records."""
+    """Runs a :class:`~transforms.keep_or_drop.Step` on each document (or batch, with ``batch_size``)
+    through :func:`~transforms.keep_or_drop.run_steps`, counting into Beam Metrics, and sends drops to the
+    ``rejected`` output as :class:`~transforms.keep_or_drop.Rejected` records."""
 
     def __init__(self, step: Step, batch_size: int | None = None):
         self.step, self.batch_size = step, batch_size

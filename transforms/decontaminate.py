@@ -20,9 +20,9 @@ from typing import Any, Mapping, Sequence
 
 from transforms.document import Document
 from transforms.jsonl import read_jsonl_texts
+from transforms.keep_or_drop import Drop, Step, Verdict
 from transforms.ngrams import DEFAULT_N, count_overlap, ngram_set
 from transforms.paths import SHARED_DATA_VAR, resolve_path
-from transforms.step import Drop, Step, Verdict
 from transforms.worker_resource import WorkerResource
 
 

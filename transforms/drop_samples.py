@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 
 from transforms.document import Document
-from transforms.step import Rejected
+from transforms.keep_or_drop import Rejected
 
 SNIPPET_CHARS = 200
 DROP_SAMPLES_JSON = "drop_samples.json"

@@ -32,8 +32,8 @@ import re
 
 from transforms.charset import decode_html
 from transforms.document import Document
+from transforms.keep_or_drop import Drop, Step, Verdict
 from transforms.layout_tables import unwrap_layout_tables
-from transforms.step import Drop, Step, Verdict
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 # The title is near the top; do not scan a whole multi-megabyte page for it.

@@ -1,11 +1,11 @@
 """The second per-file pass: a work file and its verdicts -> shards, index rows, rejects, counts.
 
-Each work file (:mod:`transforms.work_files`) is read again, once, with the dedup verdicts of its
+Each work file (:mod:`transforms.process_files`) is read again, once, with the dedup verdicts of its
 documents (grouped by work file: ``(row, step, Decision)``, a few bytes each). Every kept document
 goes through record dedup's and the dedup steps' :class:`~transforms.dedup.decisions.DecisionStep`
 (their verdicts, columns and counts) and then through every per-document step configured after
-dedup (decontaminate, score, score_filter, ...), with :func:`transforms.step.run_steps`. The pass
-writes the file's shards (:class:`transforms.io.RollingWriter`, or rows for the global
+dedup (decontaminate, score, score_filter, ...), with :func:`transforms.keep_or_drop.run_steps`. The pass
+writes the file's shards (:class:`transforms.parquet_writers.RollingWriter`, or rows for the global
 repartition), its dedup index file (:mod:`transforms.dedup.index`), its rejects with
 ``--write-rejected``, and its counts (``_work/counts/<file>.json``, overwritten on a retry);
 it emits each drop's sample (:func:`transforms.drop_samples.drop_sample`) for the report.
@@ -23,12 +23,13 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.dedup.decisions import DECISION_KEY
 from transforms.dedup.index import index_path, index_row, write_index_file
 from transforms.dedup.keys import KEY_COLUMNS
-from transforms.dedup.record_ids import NAME as RECORD_DEDUP
+from transforms.dedup.record_dedup import NAME as RECORD_DEDUP
 from transforms.document import Document, parquet_schema, to_row
 from transforms.drop_samples import drop_sample
-from transforms.io import OUTPUT_NAMESPACE, UNDETERMINED, RollingWriter, part_prefix, shard_of
-from transforms.step import ChainStep, run_steps
-from transforms.work_files import BATCH_ROWS, FilePassFn, WorkFile, document, open_work, pause_point, write_counts
+from transforms.keep_or_drop import ChainStep, run_steps
+from transforms.parquet_writers import OUTPUT_NAMESPACE, UNDETERMINED, RollingWriter, part_prefix, shard_of
+from transforms.pause import pause_point
+from transforms.process_files import BATCH_ROWS, FilePassFn, WorkFile, document, open_work, write_counts
 
 SHARD_ROWS = "shard_rows"
 

@@ -13,7 +13,7 @@ import logging
 import os
 
 from transforms.document import Document
-from transforms.step import Drop, Step, Verdict
+from transforms.keep_or_drop import Drop, Step, Verdict
 from transforms.worker_resource import WorkerResource
 
 

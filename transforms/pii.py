@@ -31,8 +31,8 @@ from typing import Callable, Iterable, Iterator
 import pyarrow as pa
 
 from transforms.document import Document
+from transforms.keep_or_drop import Step
 from transforms.pii_checks import id_birth_date_ok, is_bank_card, is_public_ip, is_resident_id
-from transforms.step import Step
 
 # Overlapping candidates: the leftmost wins, then the longest, then the kind listed first.
 KINDS = ("email", "ip", "id_number", "bank_card", "phone")

@@ -2,7 +2,7 @@
 and Parquet files of documents.
 
 Every record a file holds comes out as exactly one :class:`Document` to keep or one
-:class:`~transforms.step.Drop`; damage is one more drop (``read_corrupt``, ``read_bad_json``, ...),
+:class:`~transforms.keep_or_drop.Drop`; damage is one more drop (``read_corrupt``, ``read_bad_json``, ...),
 so the funnel always adds up. Files are opened through Beam's FileSystems by the caller, so these
 functions take a binary stream and stream it record by record: memory does not grow with file size.
 """
@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from transforms.decompress import RAW_CHUNK, PlainStream
 from transforms.document import Document, stable_id
+from transforms.keep_or_drop import Drop, Verdict
 from transforms.read_warc import parse_date, read_warc
-from transforms.step import Drop, Verdict
 from transforms.urls import domain_of
 
 DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson", ".parquet")

@@ -29,7 +29,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from transforms.decompress import PlainStream
 from transforms.document import Document, stable_id
-from transforms.step import Drop, Verdict
+from transforms.keep_or_drop import Drop, Verdict
 from transforms.urls import domain_of
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")

@@ -18,9 +18,9 @@ from apache_beam.metrics import Metrics
 
 from transforms.apply import ApplyStep
 from transforms.document import Document
+from transforms.keep_or_drop import Step
 from transforms.score_documents import NAME, score_documents
 from transforms.scorer_spec import ScorerSpec, check_order
-from transforms.step import Step
 from transforms.worker_resource import WorkerResource
 
 

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from transforms.apply import ApplyStep
 from transforms.document import Document
-from transforms.step import Drop, Step, Verdict
+from transforms.keep_or_drop import Drop, Step, Verdict
 
 RULES = ("any", "all")
 

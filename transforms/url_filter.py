@@ -10,8 +10,8 @@ import os
 import re
 
 from transforms.document import Document
+from transforms.keep_or_drop import Drop, Step, Verdict
 from transforms.paths import resolve_path
-from transforms.step import Drop, Step, Verdict
 from transforms.urls import domain_of, normalize_url
 from transforms.worker_resource import WorkerResource
 

@@ -53,7 +53,7 @@ def test_installed_copy_has_every_package_file_and_is_the_one_imported(installed
     missing = [p for p in _tracked_package_files() if not os.path.exists(os.path.join(site, p))]
     assert not missing, f"not installed from the sdist: {missing}"
     proc = _run([str(venv / "bin" / "python"), "-c",
-                 "import pipelines.config as c, transforms.io as io; print(c.DEFAULTS_PATH); print(io.__file__);"
+                 "import pipelines.config as c, transforms.parquet_writers as io; print(c.DEFAULTS_PATH); print(io.__file__);"
                  "print(len(c.load_defaults()))"], cwd=tmp_path, env=env)
     defaults, io_file, sections = proc.stdout.split()
     assert defaults.startswith(site) and io_file.startswith(site)

@@ -8,8 +8,8 @@ import io
 import pytest
 
 from transforms.charset import decode_html
+from transforms.keep_or_drop import Drop
 from transforms.read import read_file
-from transforms.step import Drop
 
 
 def _zh_pages(shared_data):

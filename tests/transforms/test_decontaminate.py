@@ -14,9 +14,9 @@ from transforms.apply import ApplyStep
 from transforms.decontaminate import Decontaminate
 from transforms.document import Document
 from transforms.jsonl import read_jsonl_texts
+from transforms.keep_or_drop import Drop
 from transforms.ngrams import units
 from transforms.paths import resolve_path
-from transforms.step import Drop
 
 
 @pytest.fixture(scope="module")

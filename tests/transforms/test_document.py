@@ -14,8 +14,8 @@ from tests.conftest import beam_test_pipeline
 from transforms.apply import ApplyStep
 from transforms.document import Document, from_row, parquet_schema, stable_id, to_row
 from transforms.extract import Extract
+from transforms.keep_or_drop import Drop
 from transforms.read_warc import read_warc
-from transforms.step import Drop
 
 WARC = Path(__file__).resolve().parents[2] / "sample" / "cc-excerpt-resiliparse.warc.gz"
 

@@ -16,8 +16,8 @@ from transforms.apply import ApplyStep
 from transforms.drop_samples import SNIPPET_CHARS, SampleDrops, domain_of, read_drop_samples
 from transforms.extract import Extract
 from transforms.heuristics.heuristics_step import Heuristics
+from transforms.keep_or_drop import Drop
 from transforms.read_warc import read_warc
-from transforms.step import Drop
 
 WARC = Path(__file__).resolve().parents[2] / "sample" / "cc-excerpt-resiliparse.warc.gz"
 

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.finish_files import RejectsWriter
-from transforms.work_files import BATCH_ROWS
+from transforms.process_files import BATCH_ROWS
 
 SCHEMA = pa.schema([pa.field("id", pa.string()), pa.field("reason", pa.string())])
 

@@ -13,8 +13,8 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from transforms.keep_or_drop import Drop
 from transforms.read import read_file
-from transforms.step import Drop
 
 CAP = 10 << 20
 

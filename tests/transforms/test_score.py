@@ -202,7 +202,7 @@ def test_default_chain_lays_out_scoring_without_importing_torch():
 
     code = """
 import sys
-import pipelines.curate, transforms.work_files, transforms.dedup.near_dedup
+import pipelines.curate, transforms.process_files, transforms.dedup.minhash_dedup
 print(sorted(m for m in ("scipy", "torch") if m in sys.modules))
 import apache_beam as beam
 from apache_beam.internal import pickler

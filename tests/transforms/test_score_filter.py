@@ -7,8 +7,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.document import Document
+from transforms.keep_or_drop import Drop
 from transforms.score_filter import FilterOnScores, ScoreFilter
-from transforms.step import Drop
 
 
 def doc(i, **scores):

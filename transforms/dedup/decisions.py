@@ -20,7 +20,7 @@ import pyarrow as pa
 from transforms.apply import ApplyStep
 from transforms.dedup.keys import LOC, PREVIOUS_COLUMN
 from transforms.document import Document
-from transforms.step import Drop, Step, Verdict
+from transforms.keep_or_drop import Drop, Step, Verdict
 
 # Where the joined decision waits in ``Document.extra`` until the step reads (and removes) it: one
 # Decision, or ``{step name: Decision}`` for a document that several dedup steps decide on.

@@ -1,7 +1,7 @@
 """The dedup index written beside every run's shards: its format, settings and rows.
 
 ``DIR/index/index-SSSSS-of-NNNNN.parquet`` (one per input file, written by the second per-file
-pass from the work file's key columns and the document's verdicts: :mod:`transforms.work_files`) holds one row per document that took part in a dedup
+pass from the work file's key columns and the document's verdicts: :mod:`transforms.process_files`) holds one row per document that took part in a dedup
 step's decision, not only per kept document: its id, the hash of its normalised URL and of its
 normalised text (the keys of URL and exact dedup), and, when MinHash dedup ran, its LSH band keys,
 MinHash signature, shingle hashes (with the Jaccard check on: a new document and an earlier one are

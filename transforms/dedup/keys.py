@@ -1,6 +1,6 @@
 """Key records: the small facts the dedup steps decide on, made once per document.
 
-The per-file stage (:mod:`transforms.work_files`) writes them beside each kept document, as the
+The per-file stage (:mod:`transforms.process_files`) writes them beside each kept document, as the
 ``k_*`` columns of its work file: the hash of the normalised URL and capture time (URL dedup), the
 hash of the normalised text and its rank (exact dedup), MinHash band keys and signature, and the
 sorted shingle hashes when the Jaccard check is on (MinHash dedup), line hashes when line dedup is

@@ -19,8 +19,8 @@ import pyarrow as pa
 from transforms.dedup.decisions import Decision, DecisionStep, DedupDocuments
 from transforms.dedup.keys import Keyer, line_hash  # noqa: F401 - line_hash: the line key, defined there
 from transforms.document import Document
+from transforms.keep_or_drop import Drop, Verdict
 from transforms.shuffle import measured
-from transforms.step import Drop, Verdict
 
 NAME = "line_dedup"
 REMOVED_COLUMN = "lines_removed"

@@ -24,7 +24,7 @@ from transforms.heuristics.clean import Cleaner
 from transforms.heuristics.fineweb import FineWebQuality
 from transforms.heuristics.gopher import GopherQuality, GopherRepetition
 from transforms.heuristics.text_stats import TextStats, han_char_tokens, han_chars, jieba_tokens
-from transforms.step import Drop, Step, Verdict
+from transforms.keep_or_drop import Drop, Step, Verdict
 
 FAMILIES: dict[str, type[Filter]] = {
     "c4": C4Quality,

@@ -10,7 +10,7 @@ from tests.conftest import beam_test_pipeline, step_counters
 from transforms.dedup.decisions import (DECISION_KEY, PREVIOUS_COLUMN, ApplyDecisions, Decision, DecisionStep,
                                         group_decisions, group_with_previous)
 from transforms.document import Document
-from transforms.step import Drop
+from transforms.keep_or_drop import Drop
 
 DUPLICATE = Decision(drop="exact_dedup_duplicate")
 

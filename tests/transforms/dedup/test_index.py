@@ -14,7 +14,7 @@ from transforms.dedup.index import (FORMAT, index_keys, index_path, index_row, m
 from transforms.dedup.keys import Keyer
 from transforms.dedup.lsh import band_keys
 from transforms.dedup.minhash import MinHasher, batch_hashes, jaccard, unique_hashes
-from transforms.dedup.near_dedup import MinHashDedup
+from transforms.dedup.minhash_dedup import MinHashDedup
 from transforms.dedup.url_dedup import UrlDedup
 
 from tests.transforms.dedup.corpus import EN, doc, run_step, texts

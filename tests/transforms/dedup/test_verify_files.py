@@ -15,7 +15,7 @@ from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.dedup.keys import LOC, key_record, previous_node
-from transforms.dedup.near_dedup import MinHashDedup
+from transforms.dedup.minhash_dedup import MinHashDedup
 from transforms.dedup.verify_files import PreviousInWorkFiles, read_shingles
 
 from tests.transforms.dedup.corpus import EN, ZH, doc, edit_chars, edit_words, texts

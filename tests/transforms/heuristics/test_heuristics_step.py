@@ -13,7 +13,7 @@ from tests.conftest import beam_test_pipeline, step_counters
 from transforms.apply import ApplyStep
 from transforms.document import Document
 from transforms.heuristics.heuristics_step import Heuristics, count_into
-from transforms.step import Drop
+from transforms.keep_or_drop import Drop
 
 # Reasons only English rules give: C4 line/sentence rules, English stop words and word lengths,
 # FineWeb's ASCII line punctuation.

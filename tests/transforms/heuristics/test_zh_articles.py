@@ -10,11 +10,11 @@ import pytest
 from pipelines.config import load_config
 from tests.conftest import require_full_data
 from tests.transforms.heuristics.conftest import read_jsonl
-from transforms.document import Document
 from tests.transforms.heuristics.filters_from_defaults import published
+from transforms.document import Document
 from transforms.heuristics.heuristics_step import Heuristics, count_into
 from transforms.heuristics.text_stats import TextStats, jieba_tokens
-from transforms.step import Drop
+from transforms.keep_or_drop import Drop
 
 # FineWeb-2 cmn_Hani values the old defaults used.
 FINEWEB2_DUP_NGRAMS = {5: 0.198, 6: 0.182, 7: 0.167, 8: 0.154, 9: 0.14, 10: 0.127}

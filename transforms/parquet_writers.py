@@ -1,6 +1,6 @@
 """Writing Parquet: shards per input file (rolled by size), the global repartition, the rejects.
 
-By default nothing groups documents: the second per-file pass (:mod:`transforms.work_files`)
+By default nothing groups documents: the second per-file pass (:mod:`transforms.process_files`)
 writes each input file's kept documents to ``data/<lang>/part-IIIII-RRRR.parquet`` (input file
 ``I`` in sorted order, roll ``R`` of at most ``max_shard_chars`` characters of text), and the
 launcher names them ``train-SSSSS-of-NNNNN.parquet`` in that order once every file is written
@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.pause import pause_point  # a test hook (SIGKILL tests)
 from transforms.shuffle import measured
 
 OUTPUT_NAMESPACE = "output"
@@ -110,8 +111,6 @@ class WriteShardFn(beam.DoFn):
         self.num_shards, self.row_group_rows = num_shards, row_group_rows
 
     def process(self, element):
-        from transforms.work_files import pause_point  # a test hook (SIGKILL tests)
-
         (lang, shard), rows = element
         rows = sorted(rows, key=lambda r: r["id"])
         path = FileSystems.join(self.output, "data", lang, f"train-{shard:05d}-of-{self.num_shards:05d}.parquet")

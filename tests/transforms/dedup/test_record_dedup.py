@@ -11,9 +11,9 @@ from apache_beam.testing.util import assert_that, equal_to
 from tests.conftest import beam_test_pipeline
 from transforms.dedup.decisions import DECISION_KEY, VERDICTS
 from transforms.dedup.keys import RANK_CHARS, Keyer, key_record
-from transforms.dedup.record_ids import REASON, DropRepeatedIds, RecordStep, copy_decisions
+from transforms.dedup.record_dedup import REASON, DropRepeatedIds, RecordStep, copy_decisions
 from transforms.document import Document, stable_id
-from transforms.step import bind_steps, run_steps
+from transforms.keep_or_drop import bind_steps, run_steps
 
 
 def _records(docs):

@@ -17,7 +17,7 @@ A work file holds the kept documents (with ``html`` while extraction has not run
 dropped ones with ``step``/``reason``: whole with ``--write-rejected``, else only their id, URL,
 domain and first 200 characters (for the report's drop samples); the file's Parquet metadata
 holds the counts of its records (``{namespace: {counter: n}}``), which the launcher adds to the
-report. Both passes run their steps with :func:`transforms.step.run_steps` and count through
+report. Both passes run their steps with :func:`transforms.keep_or_drop.run_steps` and count through
 :class:`Counts`: into the file's counts (data, the report's source) and Beam Metrics (live).
 """
 from __future__ import annotations
@@ -25,8 +25,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
-import time
 import uuid
 from collections import defaultdict
 from typing import Any, Iterator, Mapping
@@ -42,27 +40,16 @@ from transforms.apply import MetricsCount
 from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS, KEY_FIELDS, Keyer, key_record
 from transforms.document import Document, from_row, parquet_schema, to_row
 from transforms.drop_samples import slim
+from transforms.keep_or_drop import ChainStep, Drop, bind_steps, run_steps
+from transforms.pause import pause_point
 from transforms.read import read_file
 from transforms.shuffle import measured
-from transforms.step import ChainStep, Drop, bind_steps, run_steps
 
 COUNTS_KEY = b"skypile_counts"
 READ = "read"
 WORK_FIELDS = (pa.field("html", pa.binary()), pa.field("charset_hint", pa.string()),
                pa.field("step", pa.string()), pa.field("reason", pa.string()))
 BATCH_ROWS = 256
-# Test hook: a process started with this set to a pause point stops there, so that a test can
-# SIGKILL it at a known moment. Points: file_written (a work file), global (a work file's key
-# records read), write (a staged shard), commit.
-PAUSE_ENV = "SKYPILE_PAUSE_AT"
-
-
-def pause_point(name: str) -> None:
-    if os.environ.get(PAUSE_ENV) == name:
-        print(f"skypile: paused at {name}", file=sys.stderr, flush=True)
-        time.sleep(3600)
-
-
 @dataclasses.dataclass(frozen=True, order=True)
 class WorkFile:
     """One input file's place in the run: its index in the sorted inputs and its paths."""

@@ -5,7 +5,7 @@ copy: text extracted, language set, a score added; documents are frozen) to keep
 Steps never count kept or dropped documents themselves: :func:`run_steps` runs a chain of them
 and counts ``kept`` / ``dropped:<reason>`` per step through an injected ``count(namespace, name,
 n)`` (TFDS C4's ``counter_inc_fn``): the work file's counts and Beam Metrics in the per-file
-passes (:mod:`transforms.work_files`), Beam Metrics in :class:`transforms.apply.ApplyStep`, a
+passes (:mod:`transforms.process_files`), Beam Metrics in :class:`transforms.apply.ApplyStep`, a
 dict in tests. This module imports no Beam, so steps are plain objects that unit tests call directly.
 """
 from __future__ import annotations

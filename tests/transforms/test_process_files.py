@@ -10,8 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from tests.conftest import beam_test_pipeline, step_counters
 from transforms.dedup.keys import Keyer
 from transforms.document import Document
-from transforms.step import Drop, Step, bind_steps, run_steps
-from transforms.work_files import ProcessFiles, WorkFile, read_counts, sum_counts
+from transforms.keep_or_drop import Drop, Step, bind_steps, run_steps
+from transforms.process_files import ProcessFiles, WorkFile, read_counts, sum_counts
 
 CAP = 10 << 20
 

@@ -2,7 +2,7 @@
 survivors with one and with two worker processes."""
 import pytest
 
-from transforms.dedup.near_dedup import MinHashDedup
+from transforms.dedup.minhash_dedup import MinHashDedup
 
 from tests.transforms.dedup.corpus import EN, ZH, doc, edit_chars, edit_words, run_step, texts
 

@@ -1,4 +1,4 @@
-"""transforms/step.py: the keep-or-drop contract (Drop, Step.process_batch, rejects rows)."""
+"""transforms/keep_or_drop.py: the keep-or-drop contract (Drop, Step.process_batch, rejects rows)."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from transforms.document import Document
-from transforms.step import Drop, Rejected, Step
+from transforms.keep_or_drop import Drop, Rejected, Step
 
 
 class _MinChars(Step):

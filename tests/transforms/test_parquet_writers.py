@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from tests.conftest import beam_test_pipeline
 from transforms.document import Document, parquet_schema, to_row
-from transforms.io import RollingWriter, WriteShards, number_shards, part_prefix, shard_of
+from transforms.parquet_writers import RollingWriter, WriteShards, number_shards, part_prefix, shard_of
 
 DATE = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 

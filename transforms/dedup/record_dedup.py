@@ -24,8 +24,8 @@ import apache_beam as beam
 from transforms.dedup.decisions import VERDICTS, Decision, DecisionStep
 from transforms.dedup.keys import LOC, RANK_CHARS, RECORD_COLUMNS
 from transforms.document import Document
+from transforms.keep_or_drop import Drop, Verdict
 from transforms.shuffle import measured
-from transforms.step import Drop, Verdict
 
 NAME = "record_dedup"
 REASON = "read_duplicate_record"
