@@ -111,6 +111,8 @@ def test_bad_inputs_are_one_line_and_leave_no_folder(tmp_path, capsys, argv, mes
     ("langid: {languages: {zh: high}}\n", "config key langid.languages.zh must be a number in [0, 1]"),
     ("minhash_dedup: {threshold: 1.5}\n", "config key minhash_dedup.threshold must be in (0, 1], got 1.5"),
     ("minhash_dedup: {threshold: 0}\n", "config key minhash_dedup.threshold must be in (0, 1], got 0"),
+    ("minhash_dedup: {threshold: 1.0}\n", "minhash_dedup.threshold 1.0: bands and rows are derived only for a threshold below 1"),
+    ("minhash_dedup: {bands: 20, rows: 8}\n", "minhash_dedup: 20 bands x 8 rows need num_perm >= 160, got 128"),
     ("score_filter: {max_toxicity: {cold: 2}}\n", "config key score_filter.max_toxicity.cold must be in [0, 1]"),
     ("heuristics: {languages: {en: {gopher_quality: {min_doc_words: 500, max_doc_words: 100}}}}\n",
      "gopher_quality.min_doc_words (500) is above heuristics.languages.en.gopher_quality.max_doc_words (100)"),

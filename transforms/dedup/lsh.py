@@ -93,9 +93,13 @@ def minhash_params(num_perm: int = 128, seed: int = 1, threshold: float = 0.8, b
         num_perm, bands, rows, verify_jaccard = PRESETS[preset]
     permutations(num_perm, seed, scheme)  # a bad scheme or num_perm fails before launch
     if not bands or not rows:
+        if not 0.0 < threshold < 1.0:  # a Jaccard of 1 is valid only with bands and rows given
+            raise ValueError(f"minhash_dedup.threshold {threshold}: bands and rows are derived only for a "
+                             "threshold below 1; set minhash_dedup.bands and minhash_dedup.rows")
         bands, rows = optimal_bands_rows(threshold, num_perm, 1.0 - false_negative_weight, false_negative_weight)
     if bands * rows > num_perm:
-        raise ValueError(f"{bands} bands x {rows} rows need num_perm >= {bands * rows}, got {num_perm}")
+        raise ValueError(f"minhash_dedup: {bands} bands x {rows} rows need num_perm >= {bands * rows}, "
+                         f"got {num_perm}")
     return {"num_perm": num_perm, "seed": seed, "scheme": scheme, "bands": bands, "rows": rows,
             "word_ngram": word_ngram, "char_ngram": char_ngram, "threshold": threshold,
             "verify_jaccard": verify_jaccard, "numba": numba, "max_rounds": max_rounds, "batch_size": batch_size}
