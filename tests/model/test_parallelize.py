@@ -79,6 +79,10 @@ def _distributed_worker(rank: int, init_file: str, out_file: str) -> None:
             results[mode] = (grads, plain_state_dict(model))
         if rank == 0:
             torch.save(results, out_file)
+        # Both ranks done with every collective before either tears gloo down: a rank that
+        # destroyed its group while the other's FSDP work was in flight aborted ("terminate called
+        # without an active exception", SIGABRT) about once in a whole-suite run.
+        dist.barrier()
     finally:
         # Tear down before returning so the process exits cleanly (gloo can abort at interpreter exit).
         dist.destroy_process_group()
