@@ -29,11 +29,12 @@ import dataclasses
 import io
 import json
 import math
-import os
 import random
 import time
 from collections import Counter, defaultdict
 from typing import Any
+
+from pipelines.sampling_stats import chao_lin, jackknife, reservoir
 
 # vCPUs of common Compute Engine machine types (cloud.google.com/compute/docs/general-purpose-machines).
 MACHINE_VCPUS = {
@@ -46,7 +47,6 @@ MACHINE_VCPUS = {
     **{f"n2-highmem-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96, 128)},
     **{f"n2-highcpu-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96)},
 }
-Z95 = 1.959964
 JACKKNIFE_GROUPS = 10
 LIMITS = ("dedup: group counts estimated from the sample's within-sample copies (Chao & Lin 2012); copies "
           "in --dedup-against corpora are not counted",
@@ -77,30 +77,6 @@ class SampledFile:
     records: int
     read_cpu: float
     sampled: int
-
-
-def reservoir(items, n: int, rng: random.Random):
-    """``(count, [(ordinal, item)])``: a uniform sample of ``n`` items (all of them for n=0), in order."""
-    chosen, count = [], 0
-    for count, item in enumerate(items, 1):
-        if not n or len(chosen) < n:
-            chosen.append((count - 1, item))
-        else:
-            j = rng.randrange(count)
-            if j < n:
-                chosen[j] = (count - 1, item)
-    return count, sorted(chosen, key=lambda pair: pair[0])
-
-
-def chao_lin(sizes: list[int], q: float) -> float:
-    """Estimated number of groups in the population from the sampled group sizes, fraction ``q``."""
-    seen, n = len(sizes), sum(sizes)
-    if q >= 1 or not n:
-        return float(seen)
-    f = Counter(sizes)
-    f1, f2 = f.get(1, 0), f.get(2, 0)
-    denom = (n / (n - 1) if n > 1 else 1.0) * 2 * f2 + q / (1 - q) * f1
-    return seen + (f1 * f1 / denom if denom else 0.0)
 
 
 def _groups(docs: list[Record], step: str, settings: dict) -> list[list[Record]]:
@@ -193,34 +169,6 @@ def figures(files: list[SampledFile], records: list[Record], total_bytes: int, t
             "cpu_hours": cpu / 3600,
             "output_bytes": out_bytes + shards * fixed["shard_bytes"],
             "shuffle_bytes": sum(weight[r.file] * r.shuffle_bytes for r in docs)}
-
-
-def jackknife(estimate, units: list, labels: list[int], sampled_fraction: float) -> dict[str, Any]:
-    """95% interval half-widths of every number ``estimate(units)`` returns, by deleting the units
-    of each label in turn (a delete-a-group jackknife), with the finite-population correction
-    ``1 - sampled_fraction`` (no sampling error once everything is sampled); {} below two groups."""
-    names = sorted(set(labels))
-    groups = len(names)
-    if groups < 2:
-        return {}
-    replicates = [estimate([u for u, label in zip(units, labels) if label != g]) for g in names]
-
-    def spread(values):
-        mean = sum(values) / len(values)
-        variance = (groups - 1) / groups * sum((v - mean) ** 2 for v in values)
-        return Z95 * math.sqrt(max(0.0, 1.0 - sampled_fraction) * variance)
-
-    def walk(shape, path):
-        if isinstance(shape, dict):
-            return {k: walk(v, path + (k,)) for k, v in shape.items()}
-        values = []
-        for rep in replicates:
-            for key in path:
-                rep = rep.get(key, 0.0) if isinstance(rep, dict) else 0.0
-            values.append(rep)
-        return spread(values)
-
-    return walk(estimate(units), ())
 
 
 def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records: int, seed: int,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.estimate import chao_lin, reservoir
+from pipelines.sampling_stats import chao_lin, reservoir
 
 ROOT = Path(__file__).resolve().parents[2]
 SKYPILE = [sys.executable, "-m", "pipelines.cli", "curate"]

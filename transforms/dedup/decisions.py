@@ -114,6 +114,15 @@ class DecisionStep(Step):
         return doc
 
 
+def _at_most_one(element) -> list:
+    """The decisions of one ``(id, grouped)`` join: none or one; more is a bug in a decider."""
+    doc_id, grouped = element
+    decisions = list(grouped["decisions"])
+    if len(decisions) > 1:
+        raise ValueError(f"document {doc_id}: {len(decisions)} dedup decisions, expected at most 1")
+    return decisions
+
+
 class RouteDecisionFn(beam.DoFn):
     """``(id, {"keys": [record], "decisions": [...]})`` -> the record unless its decision drops it,
     and the decision as a verdict ``(work file index, (row, step, Decision))`` on ``verdicts``."""
@@ -122,10 +131,8 @@ class RouteDecisionFn(beam.DoFn):
         self.step = step
 
     def process(self, element):
-        doc_id, grouped = element
-        decisions = list(grouped["decisions"])
-        if len(decisions) > 1:
-            raise ValueError(f"document {doc_id}: {len(decisions)} dedup decisions, expected at most 1")
+        decisions = _at_most_one(element)
+        grouped = element[1]
         for record in grouped["keys"]:
             if decisions:
                 work, row = record[LOC]
@@ -197,10 +204,8 @@ class AttachDecisionFn(beam.DoFn):
     """``(id, {"docs": [...], "decisions": [...]})`` -> the documents, each with its decision."""
 
     def process(self, element):
-        doc_id, grouped = element
-        decisions = list(grouped["decisions"])
-        if len(decisions) > 1:
-            raise ValueError(f"document {doc_id}: {len(decisions)} dedup decisions, expected at most 1")
+        decisions = _at_most_one(element)
+        grouped = element[1]
         for doc in grouped["docs"]:
             if decisions:
                 doc = dataclasses.replace(doc, extra={**doc.extra, DECISION_KEY: decisions[0]})
