@@ -1,4 +1,4 @@
-"""``report.md`` and ``funnel.png`` beside every run's report.json: the funnel a person reads.
+"""``report.md`` and ``funnel.svg`` beside every run's report.json: the funnel a person reads.
 
 The same Markdown tables go into the dataset card of a release (``pipelines/card.py``).
 """
@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.funnel_chart import funnel_png
+from pipelines.funnel_chart import funnel_svg
 from pipelines.funnel_order import reasons_by_count
 from skypile_common.markdown import markdown_table  # noqa: F401 - card.py and release.py take it from here
 
 REPORT_MD = "report.md"
-FUNNEL_PNG = "funnel.png"
+FUNNEL_PNG = "funnel.png"  # the release's chart (pipelines/release.py)
+FUNNEL_SVG = "funnel.svg"  # every run's
 
 
 def funnel_markdown(report: dict[str, Any]) -> str:
@@ -77,7 +78,7 @@ def summary_line(report: dict[str, Any]) -> str:
             f"**{dropped:,}** ({status}).")
 
 
-def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> str:
+def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_SVG) -> str:
     parts = ["# skypile curation report", "", summary_line(report), ""]
     if chart:
         parts += [f"![funnel]({chart})", ""]
@@ -100,7 +101,7 @@ def report_markdown(report: dict[str, Any], chart: str | None = FUNNEL_PNG) -> s
 
 
 def write_report_markdown(output: str, report: dict[str, Any]) -> str:
-    """Write ``report.md`` and, when the run had a funnel, ``funnel.png`` under ``output``."""
+    """Write ``report.md`` and, when the run had a funnel, ``funnel.svg`` under ``output``."""
     # Imported here: `skypile release` renders the same tables without loading Beam.
     from apache_beam.io.filesystems import FileSystems
 
@@ -110,9 +111,9 @@ def write_report_markdown(output: str, report: dict[str, Any]) -> str:
         report = {**report, "drop_samples": read_drop_samples(output)}
     chart = None
     if report.get("funnel"):
-        with FileSystems.create(FileSystems.join(output, FUNNEL_PNG)) as f:
-            f.write(funnel_png(report))
-        chart = FUNNEL_PNG
+        with FileSystems.create(FileSystems.join(output, FUNNEL_SVG)) as f:
+            f.write(funnel_svg(report))
+        chart = FUNNEL_SVG
     path = FileSystems.join(output, REPORT_MD)
     with FileSystems.create(path) as f:
         f.write(report_markdown(report, chart).encode("utf-8"))

@@ -1,12 +1,13 @@
-"""Every ``curate`` run writes report.md + funnel.png beside report.json, and shows its progress."""
+"""Every ``curate`` run writes report.md + funnel.svg beside report.json, and shows its progress."""
 from __future__ import annotations
 
 import io
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from pipelines.funnel_chart import funnel_png
+from pipelines.funnel_chart import SVG_BARS, funnel_png, funnel_svg
 from pipelines.progress import ProgressTracker
 from pipelines.report_markdown import report_markdown
 from tests.pipelines.release_helpers import curated_sample, load_report
@@ -31,16 +32,48 @@ def test_curate_writes_report_md_with_the_funnel_of_report_json(corpus):
         assert f"| `{entry['step']}` | {entry['in']:,} | {entry['kept']:,} | {dropped:,} |" in md
     for lang, count in report["kept_per_language"].items():
         assert f"| `{lang}` | {count:,} |" in md
-    assert "(balanced)" in md and "![funnel](funnel.png)" in md
+    assert "(balanced)" in md and "![funnel](funnel.svg)" in md
     assert report["versions"]["apache-beam"].startswith("2.77")
 
 
 def test_curate_writes_the_funnel_chart(corpus):
+    report = load_report(corpus)
+    svg = (corpus / "funnel.svg").read_bytes()
+    assert svg == funnel_svg(report)  # same report, same bytes
+    assert not (corpus / "funnel.png").exists()  # the PNG is the release's (matplotlib: 0.5 CPU s to import)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = {kind: [r for r in root.iter(f"{ns}rect") if r.get("class") == kind] for kind in ("kept", "dropped")}
+    funnel = report["funnel"]
+    assert len(bars["kept"]) == len(bars["dropped"]) == len(funnel)
+    widest = max(e["kept"] + sum(e["dropped"].values()) for e in funnel)
+    for entry, kept, dropped in zip(funnel, bars["kept"], bars["dropped"]):
+        # each bar is its count on one scale, and the dropped part starts where the kept part ends
+        assert float(kept.get("width")) == pytest.approx(SVG_BARS * entry["kept"] / widest, abs=0.01)
+        assert float(dropped.get("width")) == pytest.approx(SVG_BARS * sum(entry["dropped"].values()) / widest, abs=0.01)
+        assert float(dropped.get("x")) == pytest.approx(float(kept.get("x")) + float(kept.get("width")), abs=0.01)
+    labels = [t.text for t in root.iter(f"{ns}text")]
+    assert [e["step"] for e in funnel] == [t for t in labels if t in {e["step"] for e in funnel}]
+    assert f"{report['records_in']:,} in, {report['kept']:,} kept" in labels[0]
+
+
+def test_funnel_svg_escapes_names_and_grows_with_the_steps():
+    funnel = [{"step": "read", "in": 10, "kept": 6, "dropped": {"a<b&c": 4}},
+              {"step": "x<y", "in": 6, "kept": 6, "dropped": {}}]
+    svg = funnel_svg({"funnel": funnel, "records_in": 10, "kept": 6}, title="A & B")
+    root = ET.fromstring(svg)  # well-formed although names hold < and &
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[0].startswith("A & B: 10 in") and "x<y" in texts and "6 kept / 4 dropped: a<b&c 4" in texts
+    one = funnel_svg({"funnel": funnel[:1], "records_in": 10, "kept": 6})
+    assert int(root.get("height")) > int(ET.fromstring(one).get("height"))
+
+
+def test_release_funnel_png_draws_both_colours(corpus):
     from matplotlib.image import imread
 
     report = load_report(corpus)
-    png = (corpus / "funnel.png").read_bytes()
-    assert png == funnel_png(report)  # same report, same bytes
+    png = funnel_png(report)
+    assert png == funnel_png(report)
     image = imread(io.BytesIO(png), format="png")
     height, width = image.shape[:2]
     assert width == 900 and height >= 55 * len(report["funnel"])  # grows with the steps
@@ -76,8 +109,9 @@ def test_progress_tracker_throttles_and_flushes():
 
 
 def test_funnel_chart_refuses_an_empty_funnel():
-    with pytest.raises(ValueError, match="no funnel"):
-        funnel_png({"funnel": [], "records_in": 0, "kept": 0})
+    for draw in (funnel_png, funnel_svg):
+        with pytest.raises(ValueError, match="no funnel"):
+            draw({"funnel": [], "records_in": 0, "kept": 0})
 
 
 def test_progress_taps_only_local_runs_and_tags_worker_processes():

@@ -35,7 +35,7 @@ def test_two_worker_processes_report_the_same_funnel(runs):
     one, two = runs
     assert load_report(two) == load_report(one)
     assert (two / "report.md").read_bytes() == (one / "report.md").read_bytes()
-    assert (two / "funnel.png").read_bytes() == (one / "funnel.png").read_bytes()
+    assert (two / "funnel.svg").read_bytes() == (one / "funnel.svg").read_bytes()
 
 
 def test_two_worker_processes_release_the_same_bytes(runs, tmp_path):
