@@ -6,7 +6,7 @@ the machine may be shared); give ``--full DIR`` to reuse a finished run (its ``D
 written by this script, holds the CPU). Output bytes: the Parquet shards under ``DIR/data``.
 
 Usage: .venv/bin/python bench/estimate_check.py --input '/tmp/peerbench/data/shards/*.warc.gz' \\
-    --full /tmp/est/kit_full [--workers 2] [--estimate-files 16 --estimate-records 100 --seed 0]
+    --full /tmp/est/kit_full [--workers 2] [--estimate-files 16 --estimate-records N --seed 0]
 """
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ def full_run(inputs: list[str], out: str, workers: int) -> dict:
 
 
 def estimate(inputs: list[str], out: str, args) -> tuple[dict, dict]:
+    per_file = [] if args.estimate_records is None else ["--estimate-records", str(args.estimate_records)]
     m = measure([SKYPILE, "curate", "--input", *inputs, "--output", out + "-estimate", "--estimate",
-                 "--estimate-files", str(args.estimate_files), "--estimate-records", str(args.estimate_records),
+                 "--estimate-files", str(args.estimate_files), *per_file,
                  "--estimate-seed", str(args.seed), "--estimate-workers", str(args.workers)])
     assert not os.path.exists(out + "-estimate"), "the estimate wrote its --output"
     return json.loads(m["stdout"].strip().splitlines()[-1]), m
@@ -73,7 +74,7 @@ def main() -> None:
     ap.add_argument("--full", required=True, metavar="DIR", help="the full run's output folder (run if absent)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--estimate-files", type=int, default=16)
-    ap.add_argument("--estimate-records", type=int, default=100)
+    ap.add_argument("--estimate-records", type=int, default=None, help="default: the command's own")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     inputs = sorted(p for pattern in args.input for p in glob.glob(pattern))

@@ -204,8 +204,9 @@ def parser() -> argparse.ArgumentParser:
                           "(records, kept per language, CPU-hours, output and shuffle bytes, worker-hours, "
                           "95%% intervals; last line JSON); writes nothing, launches nothing")
     est.add_argument("--estimate-files", type=int, default=16, metavar="N", help="input files sampled (default 16; 0: all)")
-    est.add_argument("--estimate-records", type=int, default=100, metavar="N",
-                     help="records sampled through each sampled file (default 100; 0: all)")
+    est.add_argument("--estimate-records", type=int, default=None, metavar="N",
+                     help="records sampled through each sampled file (default: 1,600 in all over the sampled "
+                          "files, at least 100 each; 0: all)")
     est.add_argument("--estimate-seed", type=int, default=0, metavar="N")
     est.add_argument("--estimate-machine", default="n2-standard-8", metavar="TYPE",
                      help="Compute Engine machine type for worker-hours (default n2-standard-8)")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.estimate import records_per_file
 from pipelines.sampling_stats import chao_lin, reservoir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def real_run(warcs, tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
     proc = _curate("--input", *warcs, "--output", out)
     assert proc.returncode == 0, proc.stderr
-    return json.loads((out / "report.json").read_text())
+    return {**json.loads((out / "report.json").read_text()), "_out": str(out)}
 
 
 def test_every_record_sampled_gives_the_runs_counts(warcs, real_run, tmp_path):
@@ -50,6 +51,29 @@ def test_every_record_sampled_gives_the_runs_counts(warcs, real_run, tmp_path):
     assert est["cpu_hours"] > 0 and est["output_bytes"] > 0 and est["shuffle_bytes"] > 0
     assert est["worker_hours"] == pytest.approx(est["cpu_hours"] / 8)  # n2-standard-8
     assert not out.exists()
+
+
+def test_output_bytes_are_the_kept_rows_bytes_when_copies_abound(warcs, real_run, tmp_path):
+    """Every kept text of the real run four times (new ids and URLs: exact dedup keeps one of each),
+    as JSONL: with every record sampled the estimate's output bytes are the real run's shards'
+    (duplicates must not be encoded with the kept rows: they would compress to nothing and halve
+    the bytes per character)."""
+    import pyarrow.parquet as pq
+
+    shards = sorted((Path(real_run["_out"]) / "data").glob("*/*.parquet"))
+    texts = [t for f in shards for t in pq.read_table(f, columns=["text"]).column("text").to_pylist()]
+    jsonl = tmp_path / "copies.jsonl"
+    with open(jsonl, "w") as f:
+        for copy in range(4):
+            for i, text in enumerate(texts):
+                f.write(json.dumps({"id": f"{copy}-{i}", "url": f"https://c{copy}.example.org/{i}", "text": text}) + "\n")
+    out = tmp_path / "run"
+    assert _curate("--input", jsonl, "--output", out).returncode == 0
+    real = sum(p.stat().st_size for p in (out / "data").glob("*/*.parquet"))
+    kept = json.loads((out / "report.json").read_text())["kept"]
+    result = _estimate([jsonl], tmp_path / "never", "--estimate-records", 0)
+    assert result["estimate"]["kept"] == kept
+    assert result["estimate"]["output_bytes"] == pytest.approx(real, rel=0.15)
 
 
 def test_a_smaller_sample_holds_the_run_in_its_intervals(warcs, real_run, tmp_path, sample_dir=ROOT / "sample"):
@@ -86,6 +110,14 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, flags, message):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and message in proc.stderr and proc.stderr.startswith("skypile curate: error:")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_default_sample_is_a_budget_spread_over_the_files():
+    assert records_per_file(None, 16, 40) == 100  # 1,600 over 16 files
+    assert records_per_file(None, 16, 4) == 400  # few files: more records from each
+    assert records_per_file(None, 0, 3) == 534  # every file chosen
+    assert records_per_file(None, 16, 1000) == 100 and records_per_file(None, 64, 1000) == 100  # never under 100
+    assert records_per_file(15, 16, 4) == 15 and records_per_file(0, 16, 4) == 0  # as given; 0: every record
 
 
 def test_chao_lin_is_exact_at_full_sampling_and_scales_singletons():
