@@ -28,6 +28,8 @@ DEFAULT = {
     "GroupByRoot": {"str"},  # cluster members per root id
     "VerdictsByFile.file": {"WorkFile"},
     "VerdictsByFile.verdicts": {"tuple[int,str,Decision]"},  # (row, step, Decision) per work file
+    # the report's drop samples, to the one writer: (kind, (step, reason), (count, top entries))
+    "All": {"tuple[str,tuple,tuple]"},
 }
 
 
@@ -55,7 +57,7 @@ def test_no_document_crosses_a_shuffle(default_run):
     for label, kinds in DEFAULT.items():  # a grouping no element reached has no counter
         assert carried.get(label, set()) <= kinds, f"{label}: {carried.get(label)}"
     assert {"SpreadFiles", "SpreadWork", "GroupById", "JoinDecisions.keys", "GroupByUrl", "GroupByText", "Buckets",
-            "VerdictsByFile.file"} <= set(carried)  # these two WARCs hold no near-duplicate pair
+            "VerdictsByFile.file", "All"} <= set(carried)  # these two WARCs hold no near-duplicate pair
     # the Jaccard check, the components and the drop samples (counts, (count, top list), report
     # entries as dicts): ids, hashes, strings and counts only
     others = set().union(*(k for label, k in carried.items() if label not in DEFAULT))

@@ -89,6 +89,17 @@ def test_same_file_whatever_the_order(pages, output_a, tmp_path):
     assert a == b and json.loads(a)
 
 
+def test_no_drops_write_no_file(pages, tmp_path):
+    """Only kept documents (the pages Extract keeps, run through again): nothing to sample."""
+    extract = Extract()
+    extract.setup()
+    kept = [d for d in (extract.process(p) for p in pages) if not isinstance(d, Drop)]
+    out = tmp_path / "none"
+    with beam_test_pipeline() as p:
+        _ = (p | beam.Create(kept) | "Extract" >> ApplyStep(Extract()))["rejected"] | SampleDrops(str(out))
+    assert not (out / "drop_samples.json").exists() and read_drop_samples(str(out)) == []
+
+
 def test_report_markdown_section(output_a):
     samples = read_drop_samples(str(output_a))
     funnel = [{"step": s, "in": 0, "kept": 0, "dropped": {}} for s in ("read", "extract", "heuristics")]
