@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.estimate import records_per_file
-from pipelines.sampling_stats import chao_lin, reservoir
+from pipelines.estimate import Record, SampledFile, figures, records_per_file
+from pipelines.sampling_stats import chao_lin, ichao_lin, reservoir
 
 ROOT = Path(__file__).resolve().parents[2]
 SKYPILE = [sys.executable, "-m", "pipelines.cli", "curate"]
@@ -126,6 +126,45 @@ def test_chao_lin_is_exact_at_full_sampling_and_scales_singletons():
     # ten copies of each of 100 texts, one in five sampled: f1, f2 as expected from Binomial(10, 0.2)
     sizes = [1] * 27 + [2] * 30 + [3] * 20 + [4] * 9 + [5] * 3
     assert chao_lin(sizes, 0.2) == pytest.approx(100, rel=0.1)
+
+
+def test_ichao_lin_adds_chiu_et_als_term_and_is_exact_at_full_sampling():
+    sizes = [1] * 6 + [2] * 2 + [3] * 2 + [4]  # f1..f4 = 6, 2, 2, 1; n = 20
+    assert ichao_lin(sizes, 1.0) == len(sizes) == 11
+    # 11 + 36 / (20/19 * 2 * 2 + 1 * 6) + 2 / (4 * 1) * (6 - 2 * 2 / (2 * 1)) = 11 + 684/194 + 2
+    assert ichao_lin(sizes, 0.5) == pytest.approx(11 + 684 / 194 + 2)
+    assert ichao_lin(sizes, 0.5) > chao_lin(sizes, 0.5)
+    assert ichao_lin([1, 1, 2, 3], 0.5) == chao_lin([1, 1, 2, 3], 0.5)  # no f4: Chao & Lin alone
+    clipped = [1] + [2] * 4 + [3] * 2 + [4]  # f1 - f2 f3 / (2 f4) = 1 - 4 < 0: no term
+    assert ichao_lin(clipped, 0.5) == chao_lin(clipped, 0.5)
+
+
+def _chained_sample(records_in_file):
+    """Eight sampled documents: d1 and d2 share a URL, d3 has d1's text (so URL then exact dedup
+    chain all three into one group), d4 and d5 share a text, d6..d8 stand alone."""
+    from types import SimpleNamespace
+
+    texts = {1: "t1", 2: "t9", 3: "t1", 4: "t2", 5: "t2"}
+    urls = {1: "u1", 2: "u1"}
+    records = [Record(0, lang="en", out_lang="en", doc=SimpleNamespace(id=f"d{i}"),
+                      keys={"k_content": f"c{i}", "k_url_hash": urls.get(i, f"u{i}x"), "k_text_hash": texts.get(i, f"t{i}x")})
+               for i in range(1, 9)]
+    files = [SampledFile("f", 1000, records_in_file, 0.0, len(records))]
+    dedup = [("record_dedup", {}), ("url_dedup", {}), ("exact_dedup", {})]
+    fixed = {"run_cpu_s": 0.0, "worker_cpu_s": 0.0, "workers": 1, "shard_bytes": 0.0}
+    return figures(files, records, 1000, 1, dedup, fixed)
+
+
+def test_dedup_is_estimated_once_over_the_chained_groups():
+    every = _chained_sample(8)  # every record sampled: the sample's own counts
+    assert every["kept"] == 5
+    assert every["dropped_by_dedup"] == {"exact_dedup": 2, "record_dedup": 0, "url_dedup": 1}
+    half = _chained_sample(16)  # q = 1/2; chained group sizes 3, 2, 1, 1, 1 (f1..f4 = 3, 1, 1, 0)
+    kept = 5 + 9 / (8 / 7 * 2 * 1 + 1 * 3)  # = 248/37; per step, compounded, it would differ
+    assert half["kept"] == pytest.approx(kept)
+    dropped = half["dropped_by_dedup"]
+    assert dropped["url_dedup"] == pytest.approx((16 - kept) / 3)  # split as the sample's removals
+    assert dropped["exact_dedup"] == pytest.approx((16 - kept) * 2 / 3) and dropped["record_dedup"] == 0
 
 
 def test_reservoir_spreads_through_the_items_and_keeps_order():
