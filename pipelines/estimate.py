@@ -70,6 +70,8 @@ def records_per_file(requested: int | None, n_files: int, total_files: int) -> i
         return requested
     chosen = min(n_files, total_files) if n_files else total_files
     return max(MIN_FILE_RECORDS, math.ceil(SAMPLE_RECORDS / max(1, chosen)))
+
+
 LIMITS = ("dedup: group counts estimated from the sample's within-sample copies (Chao & Lin 2012 with "
           "Chiu et al.'s iChao1 term, once over the chained steps' groups); copies "
           "in --dedup-against corpora are not counted",
@@ -143,6 +145,11 @@ def _similar(a: Record, b: Record, threshold: float) -> bool:
     if sa is None or sb is None:
         return True
     return jaccard(np.frombuffer(sa, "<u4"), np.frombuffer(sb, "<u4")) >= threshold
+
+
+def rows_per_shard(kept: float, files: int) -> int:
+    """Rows a shard of one language holds: the run writes one per input file that keeps any."""
+    return max(1, round(kept / max(1, min(files, math.ceil(kept)))))
 
 
 def survivors(docs: list[Record], dedup: list[tuple[str, dict]]) -> list[Record]:
@@ -296,18 +303,27 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
         r.out_cpu = time.process_time() - t0
     dedup_settings = [("record_dedup", {})] + [(n, getattr(t, "settings", None) or _threshold(t)) for n, t in dedup]
     kept_once = {id(r) for r in survivors([r for r in records if r.lang is not None], dedup_settings)}
+    # The kept documents per language (before bytes are known), for the rows a shard will hold.
+    kept = figures(sampled_files, records, sum(sizes), len(files), dedup_settings,
+                   {"run_cpu_s": 0.0, "worker_cpu_s": 0.0, "workers": 0, "shard_bytes": 0.0})["kept_per_language"]
     footers = []
     for lang, pairs in out_rows.items():
-        # Bytes per character from the rows dedup would keep, encoded together: duplicates in the
-        # same file would compress to almost nothing and understate every document's bytes (by
-        # 20% on the peer kit with every record sampled). Each document is then charged its own
+        # Bytes per character from the rows dedup would keep: duplicates encoded with them would
+        # compress to almost nothing (every document's bytes were 20% short on the peer kit with
+        # every record sampled). They are encoded in chunks of the rows one shard will hold (the
+        # run writes a shard per input file and language): small shards compress less (the 10x
+        # input's 40 files hold about 12 English rows each). Each document is then charged its own
         # length at that rate, and the encoding's CPU goes to the kept rows by their length.
         unique = [(r, row) for r, row in pairs if id(r) in kept_once] or pairs
-        t0 = time.process_time()
-        size, footer = _parquet_bytes([row for _, row in unique], schema, row_group_rows, footer=True)
-        cpu = time.process_time() - t0
-        footers.append(footer)
-        size -= footer
+        per_shard = rows_per_shard(kept.get(lang, 0.0), len(files))
+        size = cpu = 0.0
+        for start in range(0, len(unique), per_shard):
+            t0 = time.process_time()
+            chunk, footer = _parquet_bytes([row for _, row in unique[start:start + per_shard]], schema,
+                                           row_group_rows, footer=True)
+            cpu += time.process_time() - t0
+            footers.append(footer)
+            size += chunk - footer
         chars = sum(len(row.get("text") or "") + 1 for _, row in unique)
         for r, row in pairs:
             share = (len(row.get("text") or "") + 1) / chars

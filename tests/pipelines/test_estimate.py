@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.estimate import Record, SampledFile, figures, records_per_file
+from pipelines.estimate import Record, SampledFile, figures, records_per_file, rows_per_shard
 from pipelines.sampling_stats import chao_lin, ichao_lin, reservoir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +118,12 @@ def test_the_default_sample_is_a_budget_spread_over_the_files():
     assert records_per_file(None, 0, 3) == 534  # every file chosen
     assert records_per_file(None, 16, 1000) == 100 and records_per_file(None, 64, 1000) == 100  # never under 100
     assert records_per_file(15, 16, 4) == 15 and records_per_file(0, 16, 4) == 0  # as given; 0: every record
+
+
+def test_rows_per_shard_spread_kept_documents_over_the_input_files():
+    assert rows_per_shard(480, 4) == 120  # the kit: four files
+    assert rows_per_shard(460, 40) == 12  # the 10x input: forty
+    assert rows_per_shard(3, 40) == 1 and rows_per_shard(0, 40) == 1  # fewer documents than files
 
 
 def test_chao_lin_is_exact_at_full_sampling_and_scales_singletons():
