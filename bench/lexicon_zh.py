@@ -28,8 +28,8 @@ def main() -> None:
     with open(os.path.join(DATA, "labels", "cold_zh_offensive", "test.csv"), encoding="utf-8") as f:
         cold = list(csv.DictReader(f))
     lists = [os.path.join(DATA, "lists", "ldnoobw", "zh.txt"), os.path.join(DATA, "lists", "zh_sensitive_words_chinesewebtext.tsv")]
-    print("| min_cjk_word_chars | zh pages at 1.0 | entries on most pages | COLD test P | R | F1 | flagged |")
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    print("| min_cjk_word_chars | zh pages at 1.0 | entries on most pages | COLD test P | R | F1 | accuracy | flagged |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|")
     for k in (1, 2, 3):
         lx = LexiconClassifier(SHIPPED, min_cjk_word_chars=k).load()
         on_pages = collections.Counter(w for p in pages for w in set(lx.hits(p)))
@@ -39,9 +39,10 @@ def main() -> None:
         gold = [r["label"] == "1" for r in cold]
         tp = sum(f and g for f, g in zip(flagged, gold))
         p, r = tp / max(sum(flagged), 1), tp / sum(gold)
+        accuracy = sum(f == g for f, g in zip(flagged, gold)) / len(gold)
         top = ", ".join(f"{w} {n}" for w, n in on_pages.most_common(5)) or "-"
         print(f"| {k} | {at_one}/{len(pages)} ({100 * at_one / len(pages):.0f}%) | {top} | {p:.3f} | {r:.3f} | "
-              f"{2 * p * r / (p + r) if p + r else 0:.3f} | {sum(flagged)} |")
+              f"{2 * p * r / (p + r) if p + r else 0:.3f} | {accuracy:.3f} | {sum(flagged)} |")
 
 
 if __name__ == "__main__":
