@@ -8,8 +8,8 @@ Five parts, in this order (``--only`` picks some; the default leaves out ``proce
   temporary folder, run with this venv), and both get a breakdown of the launcher's phases (importing
   Beam, importing curate, config and run.json, laying out the chain, ``Pipeline.run``, report and
   commit; CPU s in one process).
-- ``processes``: the default chain with 2 workers on the kit's shards, CPU seconds and peak RSS of
-  each process (the launcher, where Beam's runner holds every shuffle, and each worker).
+- ``processes``: the default chain with 2 workers on the kit's shards (or ``--processes-input``),
+  CPU seconds and peak RSS of each process (the launcher, where Beam's runner holds every shuffle, and each worker).
 - ``kit``: one ``run_all.py`` call of the peer kit (``--kit`` root): datatrove end to end with 1
   and 2 tasks, and ours (default chain; resiliparse) with 1 and 2 workers on the kit's 4 shards.
 - ``scaling``: the default chain with 1 and 2 workers on 8 files of the 10x input (copies 0 and 1
@@ -128,11 +128,11 @@ def startup(kit: str, before: str, scratch: str) -> list[dict]:
     return rows
 
 
-def per_process(kit: str, scratch: str) -> list[dict]:
-    """The default chain with 2 workers on the kit's shards: CPU s and peak RSS of each process (the
-    launcher, which runs Beam's runner and holds every shuffle, and each SDK worker)."""
+def per_process(inputs: str, scratch: str) -> list[dict]:
+    """The default chain with 2 workers on ``inputs`` (a glob): CPU s and peak RSS of each process
+    (the launcher, which runs Beam's runner and holds every shuffle, and each SDK worker)."""
     out = os.path.join(scratch, "per-process")
-    cmd = [PYTHON, "-m", "pipelines.cli", "curate", "--input", os.path.join(kit, "data", "shards", "*.warc.gz"),
+    cmd = [PYTHON, "-m", "pipelines.cli", "curate", "--input", inputs,
            "--output", out, "--progress-every", "0", *TWO_WORKERS.split()]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -264,6 +264,8 @@ def main(argv=None) -> int:
     ap.add_argument("--kit", default=os.environ.get("PEERBENCH_ROOT") or os.path.join(tempfile.gettempdir(), "peerbench"))
     ap.add_argument("--root10x", default=os.path.join(tempfile.gettempdir(), "peerbench10x"))
     ap.add_argument("--copies", type=int, default=10)
+    ap.add_argument("--processes-input", default="", metavar="GLOB",
+                    help="what ``processes`` runs on (default: the kit's shards)")
     ap.add_argument("--log", default=os.path.join(tempfile.gettempdir(), "lean_workers.log"))
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
@@ -291,9 +293,9 @@ def main(argv=None) -> int:
         report.append("")
     if "processes" in only:
         scratch = tempfile.mkdtemp(prefix="lean-processes-")
-        rows = per_process(args.kit, scratch)
+        rows = per_process(args.processes_input or os.path.join(args.kit, "data", "shards", "*.warc.gz"), scratch)
         shutil.rmtree(scratch, ignore_errors=True)
-        report += ["## Default chain, 2 workers, on the kit: each process", "", "| process | CPU s | peak RSS MB |",
+        report += [f"## Default chain, 2 workers, on {args.processes_input or 'the kit'}: each process", "", "| process | CPU s | peak RSS MB |",
                    "|---|---:|---:|"] + [f"| {r['process']} | {r['cpu_s']} | {r['peak_rss_mb'] or '-'} |" for r in rows] + [""]
     if "kit" in only:
         results = run_all(args.kit, "1,2", ours_commands([1, 2]), args.log)

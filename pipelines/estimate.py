@@ -18,21 +18,20 @@ every file and every record sampled they are the run's own counts. The 95% inter
 delete-a-group jackknife: the chosen files are the groups when not all files are chosen (so the
 between-file variance is in them), else ten seeded groups of the sampled records.
 
-Dedup rates cannot be read off a few records: a pair of copies is in the sample only when both
-are. Each dedup step is simulated on the sampled documents that survive the steps before it
-(record ids, normalised URL hash, text hash, MinHash bands with the exact Jaccard check). The steps
-are chained, so a kept document stands for one group of the chain as a whole (a page's exact and
-near copies together); the number of such groups in the whole input is estimated once per language
-(not once per step: chained, the steps' lower-bound errors compounded) from how many groups the
-sample holds once, twice, ... with Chao & Lin's richness estimator for sampling without replacement
-(Biometrics 68:912-921, 2012): ``S_obs + f1^2 / (n/(n-1) 2 f2 + q/(1-q) f1)``, ``q`` the sampled
-fraction, plus the iChao1 term of Chiu et al. (Biometrics 70:671-682, 2014),
-``f3/(4 f4) max(f1 - f2 f3/(2 f4), 0)`` (:func:`pipelines.sampling_stats.ichao_lin`). On a dev kit
-(peerbench make_warc.py --seed 7, 12 sample seeds, the default sample) kept documents came to 0.99 of
-the run's on average, against 0.90 with Chao & Lin alone once per step. The documents removed are split
-between the steps as the sample's are. It is exact at ``q = 1``, assumes copies spread through the
-input like any record, and does not see copies in an earlier corpus (``--dedup-against``); the
-output says so.
+Dedup rates cannot be read off a few records: a pair of copies is in the sample only when both are.
+Each dedup step is simulated on the sampled documents that survive the steps before it
+(:mod:`pipelines.estimate_dedup`: record ids, normalised URL hash, text hash, MinHash bands with the
+exact Jaccard check). The steps are chained, so a kept document stands for one group of the chain as
+a whole (a page's exact and near copies together); the number of such groups in the whole input is
+estimated once per language (not once per step: chained, the steps' lower-bound errors compounded)
+from how many groups the sample holds once, twice, ... with Chao & Lin's richness estimator for
+sampling without replacement (Biometrics 68:912-921, 2012): ``S_obs + f1^2 / (n/(n-1) 2 f2 + q/(1-q)
+f1)``, ``q`` the sampled fraction, plus the iChao1 term of Chiu et al. (Biometrics 70:671-682,
+2014), ``f3/(4 f4) max(f1 - f2 f3/(2 f4), 0)`` (:func:`pipelines.sampling_stats.ichao_lin`). Chosen
+on a dev kit (peerbench make_warc.py --seed 7), never on the inputs it is reported on
+(bench/README.md, "Final run of issues 26 and 30"). The documents removed are split between the
+steps as the sample's are. It is exact at ``q = 1``, assumes copies spread through the input like
+any record, and does not see copies in an earlier corpus (``--dedup-against``); the output says so.
 """
 from __future__ import annotations
 
@@ -45,6 +44,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
+from pipelines.estimate_dedup import by_language, run_chain, survivors
 from pipelines.sampling_stats import ichao_lin, jackknife, reservoir
 
 # vCPUs of common Compute Engine machine types (cloud.google.com/compute/docs/general-purpose-machines).
@@ -104,66 +104,9 @@ class SampledFile:
     sampled: int
 
 
-def _groups(docs: list[Record], step: str, settings: dict) -> list[list[Record]]:
-    """The sampled documents' duplicate groups as the dedup step ``step`` forms them."""
-    from transforms.dedup.components import union_find  # the same components MinHash dedup forms
-
-    by_key: dict = defaultdict(list)
-    for i, r in enumerate(docs):
-        k = r.keys
-        if step == "record_dedup":
-            by_key[(r.doc.id, k["k_content"])].append(i)
-        elif step == "url_dedup" and k["k_url_hash"]:
-            by_key[k["k_url_hash"]].append(i)
-        elif step == "exact_dedup":
-            by_key[k["k_text_hash"]].append(i)
-        elif step == "minhash_dedup" and k["k_bands"]:
-            for band in k["k_bands"]:
-                by_key[band].append(i)
-        elif step == "line_dedup":
-            return [[r] for r in docs]  # drops lines, not documents
-    edges = []
-    for members in by_key.values():
-        for j in members[1:]:
-            if step == "minhash_dedup" and settings.get("verify_jaccard") and not _similar(
-                    docs[members[0]], docs[j], settings["threshold"]):
-                continue
-            edges.append((members[0], j))
-    root = dict(union_find((None, edges)))
-    out: dict = defaultdict(list)
-    for i, r in enumerate(docs):
-        out[root.get(i, i)].append(r)
-    return list(out.values())
-
-
-def _similar(a: Record, b: Record, threshold: float) -> bool:
-    import numpy as np
-
-    from transforms.dedup.minhash import jaccard
-
-    sa, sb = a.keys.get("k_shingles"), b.keys.get("k_shingles")
-    if sa is None or sb is None:
-        return True
-    return jaccard(np.frombuffer(sa, "<u4"), np.frombuffer(sb, "<u4")) >= threshold
-
-
 def rows_per_shard(kept: float, files: int) -> int:
     """Rows a shard of one language holds: the run writes one per input file that keeps any."""
     return max(1, round(kept / max(1, min(files, math.ceil(kept)))))
-
-
-def survivors(docs: list[Record], dedup: list[tuple[str, dict]]) -> list[Record]:
-    """The sampled documents the dedup steps keep among themselves (per language, as the run's
-    dedup steps group them, the smallest id of each group)."""
-    by_lang: dict = defaultdict(list)
-    for r in docs:
-        by_lang[r.lang].append(r)
-    kept = []
-    for alive in by_lang.values():
-        for name, settings in dedup:
-            alive = [min(g, key=lambda r: r.doc.id) for g in _groups(alive, name, settings)]
-        kept += alive
-    return kept
 
 
 def figures(files: list[SampledFile], records: list[Record], total_bytes: int, total_files: int,
@@ -178,24 +121,12 @@ def figures(files: list[SampledFile], records: list[Record], total_bytes: int, t
     weight = {i: scale * files[i].records / sampled[i] for i in chosen}
     cpu_per_doc = scale * sum(files[i].read_cpu for i in chosen) + sum(weight[r.file] * r.cpu for r in records)
     docs = [r for r in records if r.lang is not None]
-    by_lang: dict = defaultdict(list)
-    for r in docs:
-        by_lang[r.lang].append(r)
     dropped: Counter = Counter()
     effective: dict[int, float] = {}  # id(record) of a dedup survivor -> its weight
-    for lang, alive in by_lang.items():
+    for alive in by_language(docs).values():
         population = sum(weight[r.file] for r in alive)
         q = min(1.0, len(alive) / population) if population else 1.0
-        size = {id(r): 1 for r in alive}  # sampled documents a survivor's chained group holds
-        removed: Counter = Counter()  # sampled documents each step removed
-        for name, settings in dedup:
-            groups = _groups(alive, name, settings)
-            alive = []
-            for g in groups:
-                keep = min(g, key=lambda r: r.doc.id)
-                size[id(keep)] = sum(size[id(r)] for r in g)
-                alive.append(keep)
-            removed[name] += sum(len(g) - 1 for g in groups)
+        alive, size, removed = run_chain(alive, dedup)
         # One estimate over the chain's groups (in the population's units already).
         remaining = min(population, ichao_lin([size[id(r)] for r in alive], q))
         lost = sum(removed.values())

@@ -15,58 +15,22 @@ import apache_beam as beam
 from transforms.apply import ApplyStep
 
 
-def _url_filter(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.url_filter import UrlFilter
+def _class(path: str):
+    """``module.Class`` imported when its step is built (a run imports only the steps it uses)."""
+    import importlib
 
-    return ApplyStep(UrlFilter(**cfg))
-
-
-def _extract(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.extract import Extract
-
-    return ApplyStep(Extract(**cfg))
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
-def _langid(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.langid import LangId
-
-    return ApplyStep(LangId(**cfg))
-
-
-def _decontaminate(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.decontaminate import Decontaminate
-
-    return ApplyStep(Decontaminate(**cfg))
+def _per_document(path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
+    """Builder of a per-document step: its :class:`~transforms.keep_or_drop.Step` in ApplyStep."""
+    return lambda cfg: ApplyStep(_class(path)(**cfg))
 
 
-def _pii(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.pii import PII
-
-    return ApplyStep(PII(**cfg))
-
-
-def _heuristics(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.heuristics.heuristics_step import Heuristics
-
-    return ApplyStep(Heuristics(**cfg))
-
-
-def _dedup(cls_path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
-    """Builder of a dedup step (a PTransform of its own: it needs the whole collection)."""
-
-    def build(cfg: dict[str, Any]) -> beam.PTransform:
-        import importlib
-
-        module, cls = cls_path.rsplit(".", 1)
-        return getattr(importlib.import_module(module), cls)(**cfg)
-
-    return build
-
-
-def _score(cfg: dict[str, Any]) -> beam.PTransform:
-    from transforms.score import ScoreDocuments
-
-    return ScoreDocuments(**cfg)
+def _whole(path: str) -> Callable[[dict[str, Any]], beam.PTransform]:
+    """Builder of a step that is a PTransform of its own (it needs the whole collection)."""
+    return lambda cfg: _class(path)(**cfg)
 
 
 def _score_filter(cfg: dict[str, Any]) -> beam.PTransform:
@@ -76,17 +40,17 @@ def _score_filter(cfg: dict[str, Any]) -> beam.PTransform:
 
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], beam.PTransform]] = {
-    "url_filter": _url_filter,
-    "extract": _extract,
-    "langid": _langid,
-    "heuristics": _heuristics,
-    "url_dedup": _dedup("transforms.dedup.url_dedup.UrlDedup"),
-    "exact_dedup": _dedup("transforms.dedup.exact.ExactDedup"),
-    "minhash_dedup": _dedup("transforms.dedup.minhash_dedup.MinHashDedup"),
-    "line_dedup": _dedup("transforms.dedup.line_dedup.LineDedup"),
-    "pii": _pii,
-    "decontaminate": _decontaminate,
-    "score": _score,
+    "url_filter": _per_document("transforms.url_filter.UrlFilter"),
+    "extract": _per_document("transforms.extract.Extract"),
+    "langid": _per_document("transforms.langid.LangId"),
+    "heuristics": _per_document("transforms.heuristics.heuristics_step.Heuristics"),
+    "url_dedup": _whole("transforms.dedup.url_dedup.UrlDedup"),
+    "exact_dedup": _whole("transforms.dedup.exact.ExactDedup"),
+    "minhash_dedup": _whole("transforms.dedup.minhash_dedup.MinHashDedup"),
+    "line_dedup": _whole("transforms.dedup.line_dedup.LineDedup"),
+    "pii": _per_document("transforms.pii.PII"),
+    "decontaminate": _per_document("transforms.decontaminate.Decontaminate"),
+    "score": _whole("transforms.score.ScoreDocuments"),
     "score_filter": _score_filter,
 }
 
