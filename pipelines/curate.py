@@ -205,8 +205,14 @@ def parser() -> argparse.ArgumentParser:
                           "95%% intervals; last line JSON); writes nothing, launches nothing")
     est.add_argument("--estimate-files", type=int, default=16, metavar="N", help="input files sampled (default 16; 0: all)")
     est.add_argument("--estimate-records", type=int, default=None, metavar="N",
-                     help="records sampled through each sampled file (default: 1,600 in all over the sampled "
-                          "files, at least 100 each; 0: all)")
+                     help="records the first round samples from each sampled file (default: 1,600 in all over "
+                          "the sampled files, at least 100 each; 0: all)")
+    est.add_argument("--estimate-unseen", type=float, default=None, metavar="SHARE",
+                     help="sample in rounds (records a file, then files, doubling) until at most SHARE of each "
+                          "language's estimated kept documents stand for duplicate groups the sample has not "
+                          "seen (default 0.15; 1: one round)")
+    est.add_argument("--estimate-max-records", type=int, default=None, metavar="N",
+                     help="no round takes the sample past N records (default 12,800)")
     est.add_argument("--estimate-seed", type=int, default=0, metavar="N")
     est.add_argument("--estimate-machine", default="n2-standard-8", metavar="TYPE",
                      help="Compute Engine machine type for worker-hours (default n2-standard-8)")

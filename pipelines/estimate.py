@@ -1,41 +1,49 @@
 """``skypile curate --estimate``: what a run will take, from a sample of its inputs, before launching it.
 
-The sample: a seeded choice of ``--estimate-files`` input files (every file when there are fewer),
-each read whole (reading is about 1% of a document's cost) to count its records exactly and to
-draw a seeded reservoir of ``--estimate-records`` of them spread through the file (0: every record;
-by default :data:`SAMPLE_RECORDS` in all, at least :data:`MIN_FILE_RECORDS` a file). The dedup
-figures' error depends on how many records are sampled in all, not on how many files hold them:
-on the peer kit (4 files) 100 a file missed kept English documents by 25% and Chinese by 37%,
-400 a file (the default there) by at most 11%; bench/README.md, "Estimate before the run".
-The sampled records go through the run's own step objects (:func:`transforms.keep_or_drop.run_steps`):
-the per-file chain and the key records, the dedup steps simulated on the sample's key records
-(below), the later per-document steps, and the output rows, encoded to Parquet in memory. Process
-CPU time is measured around each document's work. Nothing is written and no Beam job is launched.
+The sample: a seeded order of the input files, of which the first ``--estimate-files`` (every file
+when there are fewer) are read whole (reading is about 1% of a document's cost) to count their
+records exactly; from each, the ``--estimate-records`` records (0: every record; by default
+:data:`SAMPLE_RECORDS` in all, at least :data:`MIN_FILE_RECORDS` a file) whose seeded hash
+(:func:`_priority`) is smallest. The sampled records go through the run's own step objects
+(:func:`transforms.keep_or_drop.run_steps`): the per-file chain and the key records, the dedup steps
+simulated on the sample's key records (below), the later per-document steps, and the output rows,
+encoded to Parquet in memory. Process CPU time is measured around each document's work. Nothing is
+written and no Beam job is launched.
+
+Rounds: dedup is what a small sample gets wrong (below), so the sample grows until it has seen most
+of what it reports. While a language holding :data:`MATERIAL_SHARE` of the kept documents has more
+than ``--estimate-unseen`` (:data:`UNSEEN_SHARE`) of its estimated kept documents in groups the
+sample has not seen (the estimator's part, ``f0`` below, not the sample's), the next round doubles the
+records taken from each file, and once whole files are taken, the files; a round that would pass
+``--estimate-max-records`` (:data:`MAX_RECORDS`) is not taken, and the output says the target was not
+met. The hash order makes each round's sample hold the last one's, so no record is processed twice.
+On dev kits (peerbench make_warc.py --seed 7, 11, 13; 12 seeds each, the kit and its 10x copy) the
+first round's 1,600 records missed kept Chinese documents by up to 39%; with the rounds no figure
+missed by more than 14% (bench/README.md, "Estimate before the run").
 
 Totals are ratio estimates over the input bytes: a sampled file's figures scaled by its records
-over its sampled records, and the chosen files' total scaled by all files' bytes over theirs; with
+over its sampled records, and the sampled files' total scaled by all files' bytes over theirs; with
 every file and every record sampled they are the run's own counts. The 95% intervals come from a
-delete-a-group jackknife: the chosen files are the groups when not all files are chosen (so the
+delete-a-group jackknife: the sampled files are the groups when not all files are sampled (so the
 between-file variance is in them), else ten seeded groups of the sampled records.
 
 Dedup rates cannot be read off a few records: a pair of copies is in the sample only when both are.
 Each dedup step is simulated on the sampled documents that survive the steps before it
 (:mod:`pipelines.estimate_dedup`: record ids, normalised URL hash, text hash, MinHash bands with the
-exact Jaccard check). The steps are chained, so a kept document stands for one group of the chain as
-a whole (a page's exact and near copies together); the number of such groups in the whole input is
-estimated once per language (not once per step: chained, the steps' lower-bound errors compounded)
-from how many groups the sample holds once, twice, ... with Chao & Lin's richness estimator for
-sampling without replacement (Biometrics 68:912-921, 2012): ``S_obs + f1^2 / (n/(n-1) 2 f2 + q/(1-q)
-f1)``, ``q`` the sampled fraction, plus the iChao1 term of Chiu et al. (Biometrics 70:671-682,
-2014), ``f3/(4 f4) max(f1 - f2 f3/(2 f4), 0)`` (:func:`pipelines.sampling_stats.ichao_lin`). Chosen
-on a dev kit (peerbench make_warc.py --seed 7), never on the inputs it is reported on
-(bench/README.md, "Final run of issues 26 and 30"). The documents removed are split between the
-steps as the sample's are. It is exact at ``q = 1``, assumes copies spread through the input like
-any record, and does not see copies in an earlier corpus (``--dedup-against``); the output says so.
+exact Jaccard check on the pairs the run checks). The steps are chained, so a kept document stands
+for one group of the chain as a whole (a page's exact and near copies together); the number of such
+groups in the whole input is estimated once per language (not once per step: chained, the steps'
+lower-bound errors compounded) from how many groups the sample holds once, twice, ... with Chao &
+Lin's richness estimator for sampling without replacement (Biometrics 68:912-921, 2012): ``S_obs +
+f0``, ``f0 = f1^2 / (n/(n-1) 2 f2 + q/(1-q) f1)``, ``q`` the sampled fraction. The documents removed
+are split between the steps as the sample's are. It is exact at ``q = 1``, assumes copies spread
+through the input like any record, and does not see copies in an earlier corpus
+(``--dedup-against``); the output says so.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import math
@@ -45,7 +53,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from pipelines.estimate_dedup import by_language, run_chain, survivors
-from pipelines.sampling_stats import ichao_lin, jackknife, reservoir
+from pipelines.sampling_stats import bottom_k, chao_lin, jackknife
 
 # vCPUs of common Compute Engine machine types (cloud.google.com/compute/docs/general-purpose-machines).
 MACHINE_VCPUS = {
@@ -59,8 +67,12 @@ MACHINE_VCPUS = {
     **{f"n2-highcpu-{n}": n for n in (2, 4, 8, 16, 32, 48, 64, 80, 96)},
 }
 JACKKNIFE_GROUPS = 10
-SAMPLE_RECORDS = 1600  # sampled in all by default, spread over the chosen files
+SAMPLE_RECORDS = 1600  # the first round's records by default, spread over the chosen files
 MIN_FILE_RECORDS = 100
+UNSEEN_SHARE = 0.15  # rounds go on while a language has more of its kept documents in unseen groups
+MATERIAL_SHARE = 0.05  # ... and holds at least this share of the kept documents
+MAX_RECORDS = 12800  # no round takes the sample past this many records
+NO_FIXED = {"run_cpu_s": 0.0, "worker_cpu_s": 0.0, "workers": 0, "shard_bytes": 0.0}
 
 
 def records_per_file(requested: int | None, n_files: int, total_files: int) -> int:
@@ -72,9 +84,8 @@ def records_per_file(requested: int | None, n_files: int, total_files: int) -> i
     return max(MIN_FILE_RECORDS, math.ceil(SAMPLE_RECORDS / max(1, chosen)))
 
 
-LIMITS = ("dedup: group counts estimated from the sample's within-sample copies (Chao & Lin 2012 with "
-          "Chiu et al.'s iChao1 term, once over the chained steps' groups); copies "
-          "in --dedup-against corpora are not counted",
+LIMITS = ("dedup: group counts estimated from the sample's within-sample copies (Chao & Lin 2012, once "
+          "over the chained steps' groups); copies in --dedup-against corpora are not counted",
           "cpu: process CPU of the per-document work, the per-file reads and the sampled start-up; "
           "Beam's own shuffles and bookkeeping between the steps are not in it",
           "worker_hours: CPU-hours over the machine's vCPUs, at full use of every vCPU")
@@ -92,6 +103,7 @@ class Record:
     out_lang: str | None = None  # output language when kept to the end
     out_bytes: float = 0.0
     out_cpu: float = 0.0
+    out_row: dict | None = None  # its output row when kept to the end
     shuffle_bytes: int = 0
 
 
@@ -123,12 +135,14 @@ def figures(files: list[SampledFile], records: list[Record], total_bytes: int, t
     docs = [r for r in records if r.lang is not None]
     dropped: Counter = Counter()
     effective: dict[int, float] = {}  # id(record) of a dedup survivor -> its weight
-    for alive in by_language(docs).values():
+    groups: dict[str, tuple[float, int]] = {}  # language -> (estimated groups, groups seen)
+    for lang, alive in by_language(docs).items():
         population = sum(weight[r.file] for r in alive)
         q = min(1.0, len(alive) / population) if population else 1.0
         alive, size, removed = run_chain(alive, dedup)
         # One estimate over the chain's groups (in the population's units already).
-        remaining = min(population, ichao_lin([size[id(r)] for r in alive], q))
+        remaining = min(population, chao_lin([size[id(r)] for r in alive], q))
+        groups[lang] = (remaining, len(alive))
         lost = sum(removed.values())
         for name, n in removed.items():
             dropped[name] += (population - remaining) * n / lost if lost else 0.0
@@ -152,12 +166,27 @@ def figures(files: list[SampledFile], records: list[Record], total_bytes: int, t
             "kept_per_language": dict(sorted(kept.items())),
             "cpu_hours": cpu / 3600,
             "output_bytes": out_bytes + shards * fixed["shard_bytes"],
-            "shuffle_bytes": sum(weight[r.file] * r.shuffle_bytes for r in docs)}
+            "shuffle_bytes": sum(weight[r.file] * r.shuffle_bytes for r in docs),
+            "unseen_share": unseen_shares(groups)}
+
+
+def unseen_shares(groups: dict[str, tuple[float, int]]) -> dict[str, float]:
+    """Per language holding :data:`MATERIAL_SHARE` of the estimated groups: the share of them that
+    the sample has not seen (``(estimated - seen) / estimated``), i.e. that the estimator adds."""
+    total = sum(estimated for estimated, _ in groups.values())
+    return {lang: round(max(0.0, 1 - seen / estimated), 4) for lang, (estimated, seen) in sorted(groups.items())
+            if estimated and estimated >= MATERIAL_SHARE * total}
 
 
 def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records: int, seed: int,
-               machine: str, workers: int, started_cpu: float) -> dict[str, Any]:
-    """Sample ``files``, run the chain of ``config`` on the sample, and return the estimate."""
+               machine: str, workers: int, started_cpu: float, unseen: float = UNSEEN_SHARE,
+               max_records: int = MAX_RECORDS) -> dict[str, Any]:
+    """Sample ``files`` in rounds, run the chain of ``config`` on the sample, return the estimate.
+
+    Round one: ``n_records`` records (0: all) from each of ``n_files`` files (0: all). While a
+    language holding :data:`MATERIAL_SHARE` of the kept documents has more than ``unseen`` of them
+    in groups the sample has not seen, the next round doubles the records a file (once whole
+    files are sampled, the files), unless that would pass ``max_records``."""
     from apache_beam import coders
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
@@ -195,71 +224,98 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     row_group_rows = config["output"]["row_group_rows"]
     coder = coders.registry.get_coder(dict)
     key_columns = [c for c in KEY_COLUMNS if c not in ("k_signature", "k_shingles")]
+    dedup_settings = [("record_dedup", {})] + [(n, getattr(t, "settings", None) or _threshold(t)) for n, t in dedup]
 
-    rng = random.Random(seed)
     sizes = [FileSystems.match([f])[0].metadata_list[0].size_in_bytes for f in files]
-    chosen = sorted(rng.sample(range(len(files)), min(n_files, len(files))) if n_files else range(len(files)))
-    sampled_files, records = [], []
-    for fi, index in enumerate(chosen):
-        path = files[index]
+    order = file_order(seed, len(files))
+    sampled_files: list[SampledFile] = []  # Record.file indexes this list
+    taken: list[set] = []  # per sampled file: the ordinals already through the chain
+    records: list[Record] = []
+
+    def first_pass(fi: int, verdict) -> None:
+        r = Record(fi)
+        records.append(r)
+        if isinstance(verdict, Drop):
+            return
         t0 = time.process_time()
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-            total, picked = reservoir(read_file(stream, path, config["read"]["max_record_bytes"]), n_records, rng)
-        sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0, len(picked)))
-        for _, verdict in picked:
-            r = Record(fi)
-            records.append(r)
-            if isinstance(verdict, Drop):
-                continue
-            t0 = time.process_time()
-            doc, _, reason = run_steps([verdict], first_chain, count)[0]
-            if reason is None:
-                keys = keyer.keys([doc])[0]
-                row = to_row(doc, work)
-                row.update(keys)
-                _parquet_bytes([row], work, row_group_rows)  # the work file's row: its CPU counts
-                r.lang, r.keys, r.doc = doc.lang or "", keys, doc
-                record = {c: row.get(c) for c in (*DOC_COLUMNS, *key_columns)}
-                r.shuffle_bytes = len(coder.encode(record)) + len(keys.get("k_shingles") or b"")
-            r.cpu = time.process_time() - t0
-    out_rows: dict[str, list] = defaultdict(list)
-    for r in records:
+        doc, _, reason = run_steps([verdict], first_chain, count)[0]
+        if reason is None:
+            keys = keyer.keys([doc])[0]
+            row = to_row(doc, work)
+            row.update(keys)
+            _parquet_bytes([row], work, row_group_rows)  # the work file's row: its CPU counts
+            r.lang, r.keys, r.doc = doc.lang or "", keys, doc
+            record = {c: row.get(c) for c in (*DOC_COLUMNS, *key_columns)}
+            r.shuffle_bytes = len(coder.encode(record)) + len(keys.get("k_shingles") or b"")
+        r.cpu = time.process_time() - t0
         if r.lang is None:
-            continue
+            return
         t0 = time.process_time()
         doc, _, reason = run_steps([r.doc], later_chain, count)[0]
         if reason is None:
             r.out_lang = doc.lang if doc.lang in languages else UNDETERMINED
-            out_rows[r.out_lang].append((r, to_row(doc, schema)))
+            r.out_row = to_row(doc, schema)
         r.out_cpu = time.process_time() - t0
-    dedup_settings = [("record_dedup", {})] + [(n, getattr(t, "settings", None) or _threshold(t)) for n, t in dedup]
+
+    def sample(index: int, per_file: int) -> None:
+        path = files[index]
+        fi = next((i for i, f in enumerate(sampled_files) if f.path == path), None)
+        t0 = time.process_time()
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+            total, picked = bottom_k(read_file(stream, path, config["read"]["max_record_bytes"]), per_file,
+                                     lambda ordinal: _priority(seed, path, ordinal))
+        if fi is None:  # the file's first read: the run's cost of reading it
+            fi = len(sampled_files)
+            sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0, 0))
+            taken.append(set())
+        for ordinal, verdict in picked:
+            if ordinal not in taken[fi]:
+                taken[fi].add(ordinal)
+                first_pass(fi, verdict)
+        sampled_files[fi].sampled = len(taken[fi])
+
+    chosen = min(n_files, len(files)) if n_files else len(files)
+    per_file, rounds = n_records, []
+    while True:
+        for index in order[:chosen]:
+            sample(index, per_file)
+        shares = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["unseen_share"]
+        rounds.append({"files": chosen, "records": len(records), "unseen_share": shares})
+        step = next_round(per_file, chosen, len(files), [f.records for f in sampled_files], shares, unseen,
+                          max_records)
+        if step is None:
+            break
+        per_file, chosen = step
     kept_once = {id(r) for r in survivors([r for r in records if r.lang is not None], dedup_settings)}
     # The kept documents per language (before bytes are known), for the rows a shard will hold.
-    kept = figures(sampled_files, records, sum(sizes), len(files), dedup_settings,
-                   {"run_cpu_s": 0.0, "worker_cpu_s": 0.0, "workers": 0, "shard_bytes": 0.0})["kept_per_language"]
+    kept = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["kept_per_language"]
+    out_rows: dict[str, list] = defaultdict(list)
+    for r in records:
+        if r.out_lang is not None:
+            out_rows[r.out_lang].append(r)
     footers = []
-    for lang, pairs in out_rows.items():
+    for lang, kept_rows in out_rows.items():
         # Bytes per character from the rows dedup would keep: duplicates encoded with them would
         # compress to almost nothing (every document's bytes were 20% short on the peer kit with
         # every record sampled). They are encoded in chunks of the rows one shard will hold (the
         # run writes a shard per input file and language): small shards compress less (the 10x
         # input's 40 files hold about 12 English rows each). Each document is then charged its own
         # length at that rate, and the encoding's CPU goes to the kept rows by their length.
-        unique = [(r, row) for r, row in pairs if id(r) in kept_once] or pairs
+        unique = [r for r in kept_rows if id(r) in kept_once] or kept_rows
         per_shard = rows_per_shard(kept.get(lang, 0.0), len(files))
         size = cpu = 0.0
         for start in range(0, len(unique), per_shard):
             t0 = time.process_time()
-            chunk, footer = _parquet_bytes([row for _, row in unique[start:start + per_shard]], schema,
+            chunk, footer = _parquet_bytes([r.out_row for r in unique[start:start + per_shard]], schema,
                                            row_group_rows, footer=True)
             cpu += time.process_time() - t0
             footers.append(footer)
             size += chunk - footer
-        chars = sum(len(row.get("text") or "") + 1 for _, row in unique)
-        for r, row in pairs:
-            share = (len(row.get("text") or "") + 1) / chars
+        chars = sum(len(r.out_row.get("text") or "") + 1 for r in unique)
+        for r in kept_rows:
+            share = (len(r.out_row.get("text") or "") + 1) / chars
             r.out_bytes = size * share
-            if id(r) in kept_once or len(unique) == len(pairs):
+            if id(r) in kept_once or len(unique) == len(kept_rows):
                 r.out_cpu += cpu * share
     fixed = {"run_cpu_s": started_cpu, "worker_cpu_s": started_cpu + setup_cpu, "workers": workers,
              "shard_bytes": sum(footers) / len(footers) if footers else 0.0}  # a shard's footer
@@ -267,24 +323,55 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     def estimate(units):
         return figures(sampled_files, units, sum(sizes), len(files), dedup_settings, fixed)
 
-    all_files = len(chosen) == len(files)
+    all_files = len(sampled_files) == len(files)
     labels = [(j % JACKKNIFE_GROUPS) if all_files else r.file for j, r in enumerate(records)]
-    if not all_files and len(chosen) > 2 * JACKKNIFE_GROUPS:
+    if not all_files and len(sampled_files) > 2 * JACKKNIFE_GROUPS:
         labels = [label % (2 * JACKKNIFE_GROUPS) for label in labels]
     point = estimate(records)
-    fraction = len(chosen) / len(files) if not all_files else len(records) / max(1, point["records"])
+    fraction = len(sampled_files) / len(files) if not all_files else len(records) / max(1, point["records"])
     half = jackknife(estimate, records, labels, fraction)
+    half.pop("unseen_share", None)
     vcpus = MACHINE_VCPUS[machine]
     point["worker_hours"] = point["cpu_hours"] / vcpus
     if half:
         half["worker_hours"] = half["cpu_hours"] / vcpus
-    return {"estimate": point, "interval95": _intervals(point, half),
-            "sample": {"files": len(chosen), "of_files": len(files), "records": len(records),
+    intervals = _intervals(point, half)
+    intervals.pop("unseen_share")
+    return {"estimate": point, "interval95": intervals,
+            "sample": {"files": len(sampled_files), "of_files": len(files), "records": len(records),
                        "input_bytes": sum(sizes), "seed": seed,
                        "groups": "files" if not all_files else "records",
+                       "rounds": rounds, "unseen_target": unseen, "max_records": max_records,
+                       "met": max(rounds[-1]["unseen_share"].values(), default=0.0) <= unseen,
                        "start_up_cpu_s": {"run": round(started_cpu, 2), "worker": round(started_cpu + setup_cpu, 2),
                                           "workers": workers}},
             "machine": {"type": machine, "vcpus": vcpus}, "limits": list(LIMITS)}
+
+
+def file_order(seed: int, n: int) -> list[int]:
+    """The order in which the input files join the sample."""
+    return random.Random(seed).sample(range(n), n)
+
+
+def next_round(per_file: int, chosen: int, n_files: int, file_records: list[int], shares: dict[str, float],
+               unseen: float, max_records: int) -> tuple[int, int] | None:
+    """After a round of ``per_file`` records (0: all) from each of ``chosen`` files (holding
+    ``file_records``) with ``shares`` of each material language's kept documents unseen: the next
+    round's ``(per_file, chosen)``, or None to stop (target met, nothing left, or past ``max_records``)."""
+    whole = not per_file or per_file >= max(file_records)
+    if max(shares.values(), default=0.0) <= unseen or (whole and chosen == n_files):
+        return None
+    taken = sum(min(n, per_file) if per_file else n for n in file_records)
+    if whole:  # twice the files, the new ones at the sampled files' mean length
+        step, grow = (per_file, min(n_files, 2 * chosen)), (min(n_files, 2 * chosen) - chosen) * taken / chosen
+    else:
+        step, grow = (2 * per_file, chosen), sum(min(n, 2 * per_file) - min(n, per_file) for n in file_records)
+    return step if taken + grow <= max_records else None
+
+
+def _priority(seed: int, path: str, ordinal: int) -> int:
+    """A record's place in the sampling order: a seeded hash, so every round's sample holds the last."""
+    return int.from_bytes(hashlib.blake2b(f"{seed}\0{path}\0{ordinal}".encode(), digest_size=8).digest(), "big")
 
 
 def _threshold(transform) -> dict:
@@ -318,6 +405,14 @@ def print_estimate(result: dict[str, Any]) -> None:
     est, ci, s = result["estimate"], result["interval95"], result["sample"]
     print(f"estimate from {s['records']} records of {s['files']}/{s['of_files']} files "
           f"({s['input_bytes'] / 1e6:.1f} MB of input), 95% intervals over sampled {s['groups']}:")
+    for i, r in enumerate(s["rounds"], 1):
+        shares = ", ".join(f"{lang} {share:.0%}" for lang, share in r["unseen_share"].items())
+        print(f"  round {i}: {r['records']:,} records of {r['files']} files; kept documents in unseen groups: "
+              f"{shares or '-'}")
+    if not s["met"]:
+        print(f"  note: stopped at --estimate-max-records {s['max_records']:,} with more than "
+              f"{s['unseen_target']:.0%} of a language's kept documents in unseen groups: its figures rest on "
+              "the estimator more than on the sample")
 
     def line(name, value, interval, fmt):
         span = f"  [{fmt(interval[0])} .. {fmt(interval[1])}]" if interval else ""
@@ -349,12 +444,16 @@ def estimate_command(args, options, config: dict[str, Any], files: list[str]) ->
     if args.estimate_machine not in MACHINE_VCPUS:
         raise CurateError(f"--estimate-machine {args.estimate_machine}: unknown; one of "
                           f"{', '.join(sorted(MACHINE_VCPUS))}")
-    for flag in ("estimate_files", "estimate_records", "estimate_workers"):
+    for flag in ("estimate_files", "estimate_records", "estimate_workers", "estimate_max_records"):
         if (getattr(args, flag) or 0) < 0:
             raise CurateError(f"--{flag.replace('_', '-')} {getattr(args, flag)}: must be 0 or more")
+    unseen = UNSEEN_SHARE if args.estimate_unseen is None else args.estimate_unseen
+    if not 0 < unseen <= 1:
+        raise CurateError(f"--estimate-unseen {unseen:g}: a share above 0, at most 1")
+    max_records = MAX_RECORDS if args.estimate_max_records is None else args.estimate_max_records
     workers = args.estimate_workers or options.get_all_options().get("direct_num_workers") or 1
     per_file = records_per_file(args.estimate_records, args.estimate_files, len(files))
     result = sample_run(files, config, args.estimate_files, per_file, args.estimate_seed,
-                        args.estimate_machine, workers, started)
+                        args.estimate_machine, workers, started, unseen, max_records)
     print_estimate(result)
     return result

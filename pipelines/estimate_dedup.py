@@ -22,6 +22,7 @@ def by_language(docs: list) -> dict[str, list]:
 def groups(docs: list, step: str, settings: dict) -> list[list]:
     """The sampled documents' duplicate groups as the dedup step ``step`` forms them."""
     from transforms.dedup.components import union_find  # the same components MinHash dedup forms
+    from transforms.dedup.verify import candidate_pairs
 
     by_key: dict = defaultdict(list)
     for i, r in enumerate(docs):
@@ -38,12 +39,20 @@ def groups(docs: list, step: str, settings: dict) -> list[list]:
         elif step == "line_dedup":
             return [[r] for r in docs]  # drops lines, not documents
     edges = []
+    verify = step == "minhash_dedup" and settings.get("verify_jaccard")
+    checked: dict = {}
     for members in by_key.values():
-        for j in members[1:]:
-            if step == "minhash_dedup" and settings.get("verify_jaccard") and not _similar(
-                    docs[members[0]], docs[j], settings["threshold"]):
-                continue
-            edges.append((members[0], j))
+        if not verify:
+            edges += [(members[0], j) for j in members[1:]]
+            continue
+        # As the run checks a bucket: every pair of a small one, a star on the smallest id else.
+        index = {docs[i].doc.id: i for i in members}
+        for a, b in candidate_pairs(list(index)):
+            pair = (index[a], index[b])
+            if pair not in checked:
+                checked[pair] = _similar(docs[pair[0]], docs[pair[1]], settings["threshold"])
+            if checked[pair]:
+                edges.append(pair)
     root = dict(union_find((None, edges)))
     out: dict = defaultdict(list)
     for i, r in enumerate(docs):

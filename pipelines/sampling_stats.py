@@ -1,27 +1,29 @@
-"""Sampling statistics for ``skypile curate --estimate`` (:mod:`pipelines.estimate`): a seeded
-reservoir sample, Chao & Lin's richness estimator with Chiu et al.'s iChao1 term, and a delete-a-group
+"""Sampling statistics for ``skypile curate --estimate`` (:mod:`pipelines.estimate`): a nested
+seeded sample, Chao & Lin's richness estimator with Chiu et al.'s iChao1 term, and a delete-a-group
 jackknife. Pure functions."""
 from __future__ import annotations
 
+import heapq
 import math
-import random
 from collections import Counter
 from typing import Any
 
 Z95 = 1.959964
 
 
-def reservoir(items, n: int, rng: random.Random):
-    """``(count, [(ordinal, item)])``: a uniform sample of ``n`` items (all of them for n=0), in order."""
-    chosen, count = [], 0
+def bottom_k(items, n: int, priority):
+    """``(count, [(ordinal, item)])``: the ``n`` items whose ``priority(ordinal)`` is smallest (all of
+    them for n=0), in order. A seeded hash as the priority makes the samples nested: the ``2n``
+    items hold the ``n`` (so a larger round of :mod:`pipelines.estimate` adds to the last one)."""
+    heap: list = []  # (-priority, ordinal, item): the largest kept priority on top
+    count = 0
     for count, item in enumerate(items, 1):
-        if not n or len(chosen) < n:
-            chosen.append((count - 1, item))
-        else:
-            j = rng.randrange(count)
-            if j < n:
-                chosen[j] = (count - 1, item)
-    return count, sorted(chosen, key=lambda pair: pair[0])
+        entry = (-priority(count - 1), count - 1, item)
+        if not n or len(heap) < n:
+            heapq.heappush(heap, entry)
+        elif entry[0] > heap[0][0]:
+            heapq.heapreplace(heap, entry)
+    return count, sorted(((ordinal, item) for _, ordinal, item in heap), key=lambda pair: pair[0])
 
 
 def chao_lin(sizes: list[int], q: float) -> float:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.estimate import Record, SampledFile, figures, records_per_file, rows_per_shard
-from pipelines.sampling_stats import chao_lin, ichao_lin, reservoir
+from pipelines.estimate import Record, SampledFile, figures, next_round, records_per_file, rows_per_shard
+from pipelines.sampling_stats import bottom_k, chao_lin
 
 ROOT = Path(__file__).resolve().parents[2]
 SKYPILE = [sys.executable, "-m", "pipelines.cli", "curate"]
@@ -79,7 +79,7 @@ def test_output_bytes_are_the_kept_rows_bytes_when_copies_abound(warcs, real_run
 def test_a_smaller_sample_holds_the_run_in_its_intervals(warcs, real_run, tmp_path, sample_dir=ROOT / "sample"):
     out = tmp_path / "never"
     result = _estimate(warcs, out, "--estimate-files", 2, "--estimate-records", 15, "--estimate-seed", 3,
-                       "--estimate-machine", "n1-standard-4")
+                       "--estimate-machine", "n1-standard-4", "--estimate-unseen", 1)  # one round
     low, high = result["interval95"]["records"]
     assert result["sample"] == {**result["sample"], "files": 2, "of_files": 3, "groups": "files"}
     assert result["sample"]["records"] == 30
@@ -91,9 +91,27 @@ def test_a_smaller_sample_holds_the_run_in_its_intervals(warcs, real_run, tmp_pa
     assert not out.exists()
 
 
+def test_rounds_grow_a_nested_sample_until_the_unseen_target_or_the_cap(warcs, real_run, tmp_path):
+    """Five records a file to start: the sample has seen too few of the kept documents' groups, so
+    rounds double the records a file until at most 15% of each language's are unseen; a cap below
+    the next round stops there and says so."""
+    result = _estimate(warcs, tmp_path / "never", "--estimate-files", 0, "--estimate-records", 5)
+    rounds, sample = result["sample"]["rounds"], result["sample"]
+    assert [r["records"] for r in rounds][:2] == [15, 30] and len(rounds) >= 3
+    assert all(a["records"] < b["records"] for a, b in zip(rounds, rounds[1:]))
+    assert sample["met"] and max(rounds[-1]["unseen_share"].values()) <= 0.15 < max(rounds[0]["unseen_share"].values())
+    assert sample["records"] == rounds[-1]["records"]  # nested: no record drawn twice
+    low, high = result["interval95"]["kept"]
+    assert low <= real_run["kept"] <= high
+    capped = _estimate(warcs, tmp_path / "never", "--estimate-files", 0, "--estimate-records", 5,
+                       "--estimate-max-records", 40)
+    assert [r["records"] for r in capped["sample"]["rounds"]] == [15, 30] and not capped["sample"]["met"]
+
+
 def test_the_bundled_sample_within_files(tmp_path):
     """Every sample file chosen, 10 records of each: records exact (each file is counted whole)."""
-    result = _estimate([ROOT / "sample" / "*.warc.gz"], tmp_path / "out", "--estimate-records", 10)
+    result = _estimate([ROOT / "sample" / "*.warc.gz"], tmp_path / "out", "--estimate-records", 10,
+                       "--estimate-unseen", 1)
     assert result["estimate"]["records"] == 170 and result["sample"]["groups"] == "records"
     low, high = result["interval95"]["kept"]
     assert low < result["estimate"]["kept"] < high
@@ -104,6 +122,8 @@ def test_the_bundled_sample_within_files(tmp_path):
     (["--input", "nothing-*.warc.gz"], "matches no files"),
     (["--input", "sample/*.warc.gz", "--estimate-machine", "n9-huge"], "--estimate-machine n9-huge: unknown"),
     (["--input", "sample/*.warc.gz", "--estimate-records", "-1"], "--estimate-records -1: must be 0 or more"),
+    (["--input", "sample/*.warc.gz", "--estimate-unseen", "0"], "--estimate-unseen 0: a share above 0, at most 1"),
+    (["--input", "sample/*.warc.gz", "--estimate-max-records", "-5"], "--estimate-max-records -5: must be 0 or more"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, flags, message):
     proc = _curate(*flags, "--output", tmp_path / "out", "--estimate")
@@ -134,17 +154,6 @@ def test_chao_lin_is_exact_at_full_sampling_and_scales_singletons():
     assert chao_lin(sizes, 0.2) == pytest.approx(100, rel=0.1)
 
 
-def test_ichao_lin_adds_chiu_et_als_term_and_is_exact_at_full_sampling():
-    sizes = [1] * 6 + [2] * 2 + [3] * 2 + [4]  # f1..f4 = 6, 2, 2, 1; n = 20
-    assert ichao_lin(sizes, 1.0) == len(sizes) == 11
-    # 11 + 36 / (20/19 * 2 * 2 + 1 * 6) + 2 / (4 * 1) * (6 - 2 * 2 / (2 * 1)) = 11 + 684/194 + 2
-    assert ichao_lin(sizes, 0.5) == pytest.approx(11 + 684 / 194 + 2)
-    assert ichao_lin(sizes, 0.5) > chao_lin(sizes, 0.5)
-    assert ichao_lin([1, 1, 2, 3], 0.5) == chao_lin([1, 1, 2, 3], 0.5)  # no f4: Chao & Lin alone
-    clipped = [1] + [2] * 4 + [3] * 2 + [4]  # f1 - f2 f3 / (2 f4) = 1 - 4 < 0: no term
-    assert ichao_lin(clipped, 0.5) == chao_lin(clipped, 0.5)
-
-
 def _chained_sample(records_in_file):
     """Eight sampled documents: d1 and d2 share a URL, d3 has d1's text (so URL then exact dedup
     chain all three into one group), d4 and d5 share a text, d6..d8 stand alone."""
@@ -165,19 +174,60 @@ def test_dedup_is_estimated_once_over_the_chained_groups():
     every = _chained_sample(8)  # every record sampled: the sample's own counts
     assert every["kept"] == 5
     assert every["dropped_by_dedup"] == {"exact_dedup": 2, "record_dedup": 0, "url_dedup": 1}
+    assert every["unseen_share"] == {"en": 0.0}
     half = _chained_sample(16)  # q = 1/2; chained group sizes 3, 2, 1, 1, 1 (f1..f4 = 3, 1, 1, 0)
     kept = 5 + 9 / (8 / 7 * 2 * 1 + 1 * 3)  # = 248/37; per step, compounded, it would differ
     assert half["kept"] == pytest.approx(kept)
+    assert half["unseen_share"] == {"en": pytest.approx(1 - 5 / kept, abs=1e-4)}  # the estimator's part
     dropped = half["dropped_by_dedup"]
     assert dropped["url_dedup"] == pytest.approx((16 - kept) / 3)  # split as the sample's removals
     assert dropped["exact_dedup"] == pytest.approx((16 - kept) * 2 / 3) and dropped["record_dedup"] == 0
 
 
-def test_reservoir_spreads_through_the_items_and_keeps_order():
-    import random
+def test_bottom_k_samples_are_nested_spread_and_in_order():
+    import hashlib
 
-    count, picked = reservoir(range(1000), 50, random.Random(0))
+    def priority(ordinal):
+        return int.from_bytes(hashlib.blake2b(str(ordinal).encode(), digest_size=8).digest(), "big")
+
+    count, picked = bottom_k(iter(range(1000)), 50, priority)
     ordinals = [i for i, _ in picked]
     assert count == 1000 and len(picked) == 50 and ordinals == sorted(ordinals)
     assert min(ordinals) < 200 and max(ordinals) > 800
-    assert reservoir(range(5), 0, random.Random(0)) == (5, [(i, i) for i in range(5)])
+    assert ordinals == sorted(sorted(range(1000), key=priority)[:50]) and all(i == item for i, item in picked)
+    bigger = {i for i, _ in bottom_k(iter(range(1000)), 100, priority)[1]}
+    assert set(ordinals) < bigger  # the next round holds this one
+    assert bottom_k(iter(range(5)), 0, priority) == (5, [(i, i) for i in range(5)])
+
+
+def test_next_round_doubles_records_then_files_until_the_target_or_the_cap():
+    files = [600, 600, 500, 601]
+    assert next_round(100, 4, 40, files, {"en": 0.1, "zh": 0.2}, 0.15, 12800) == (200, 4)  # zh: not yet
+    assert next_round(100, 4, 40, files, {"en": 0.1, "zh": 0.15}, 0.15, 12800) is None  # met
+    assert next_round(100, 4, 40, files, {}, 0.15, 12800) is None  # nothing kept: nothing to refine
+    assert next_round(601, 4, 40, files, {"zh": 0.3}, 0.15, 12800) == (601, 8)  # whole files: more files
+    assert next_round(0, 4, 40, files, {"zh": 0.3}, 0.15, 12800) == (0, 8)
+    assert next_round(0, 40, 40, files, {"zh": 0.3}, 0.15, 12800) is None  # everything sampled
+    assert next_round(400, 4, 40, files, {"zh": 0.3}, 0.15, 2301) == (800, 4)  # 1,600 + 701 new: 2,301
+    assert next_round(400, 4, 40, files, {"zh": 0.3}, 0.15, 2300) is None  # past the cap
+    assert next_round(601, 4, 6, files, {"zh": 0.3}, 0.15, 12800) == (601, 6)  # no more files than there are
+
+
+def test_minhash_groups_check_every_pair_of_a_bucket_as_the_run_does():
+    """Three documents in one band bucket: a is near neither, b and c are near each other. The run
+    checks every pair of a small bucket (transforms/dedup/verify.py), so b and c are one group; a
+    check against the bucket's first member alone would keep all three."""
+    import numpy as np
+    from types import SimpleNamespace
+
+    from pipelines.estimate_dedup import groups
+
+    def doc(name, shingles):
+        return Record(0, lang="en", doc=SimpleNamespace(id=name),
+                      keys={"k_bands": [b"band"], "k_shingles": np.array(sorted(shingles), "<u4").tobytes()})
+
+    a, b, c = doc("a", range(0, 100)), doc("b", range(500, 600)), doc("c", range(505, 600))
+    found = groups([a, b, c], "minhash_dedup", {"verify_jaccard": True, "threshold": 0.8})
+    assert sorted(sorted(r.doc.id for r in g) for g in found) == [["a"], ["b", "c"]]
+    unchecked = groups([a, b, c], "minhash_dedup", {"verify_jaccard": False, "threshold": 0.8})
+    assert len(unchecked) == 1  # without the check a shared band is enough
