@@ -82,6 +82,9 @@ def main() -> None:
     result, m = estimate(inputs, args.full, args)
     print(f"full run: {measured['wall_s']:.0f} s wall, load {measured['load']}; estimate: {m['wall_s']:.0f} s wall, "
           f"{m['cpu_s']:.0f} CPU s, {result['sample']['records']} records of {result['sample']['files']} files")
+    print("rounds: " + "; ".join(f"{r['records']:,} records of {r['files']} files, unseen "
+                                 + ", ".join(f"{k} {v:.0%}" for k, v in r["unseen_share"].items())
+                                 for r in result["sample"]["rounds"]))
     print("\n".join(table(measured, result)))
     print(json.dumps({"measured": measured, "estimate": result["estimate"], "interval95": result["interval95"],
                       "estimate_cpu_s": m["cpu_s"]}))

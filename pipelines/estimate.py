@@ -43,6 +43,7 @@ through the input like any record, and does not see copies in an earlier corpus
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import io
 import json
@@ -72,6 +73,12 @@ MIN_FILE_RECORDS = 100
 UNSEEN_SHARE = 0.15  # rounds go on while a language has more of its kept documents in unseen groups
 MATERIAL_SHARE = 0.05  # ... and holds at least this share of the kept documents
 MAX_RECORDS = 12800  # no round takes the sample past this many records
+# CPU seconds a run spends per document after the per-file chain outside the steps the sample
+# times: Beam carrying its key record through the dedup steps' shuffles, the later steps' bundles,
+# the shard writers and the report. A dev kit's full 1-worker run (make_warc.py --seed 7) against
+# the estimate with every record sampled: (66.47 - 57.61) s over 1,796 documents (bench/README.md,
+# "Estimate in rounds"); measured on this project's 2-vCPU machine, like every CPU figure here.
+BEAM_CPU_PER_DOCUMENT_S = 0.0049
 NO_FIXED = {"run_cpu_s": 0.0, "worker_cpu_s": 0.0, "workers": 0, "shard_bytes": 0.0}
 
 
@@ -86,8 +93,9 @@ def records_per_file(requested: int | None, n_files: int, total_files: int) -> i
 
 LIMITS = ("dedup: group counts estimated from the sample's within-sample copies (Chao & Lin 2012, once "
           "over the chained steps' groups); copies in --dedup-against corpora are not counted",
-          "cpu: process CPU of the per-document work, the per-file reads and the sampled start-up; "
-          "Beam's own shuffles and bookkeeping between the steps are not in it",
+          "cpu: process CPU of the per-document work, the per-file reads and the sampled start-up, plus "
+          f"{BEAM_CPU_PER_DOCUMENT_S * 1000:.1f} ms a document after the per-file chain for Beam's work between "
+          "the steps (measured once on a dev kit on a 2-vCPU machine, not on this one)",
           "worker_hours: CPU-hours over the machine's vCPUs, at full use of every vCPU")
 
 
@@ -158,9 +166,11 @@ def figures(files: list[SampledFile], records: list[Record], total_bytes: int, t
             kept[r.out_lang] += w
             out_bytes += w * r.out_bytes
     shards = sum(min(total_files, math.ceil(k)) for k in kept.values() if k > 0)
-    cpu = cpu_per_doc + second_cpu + fixed["run_cpu_s"] + fixed["workers"] * fixed["worker_cpu_s"]
+    after_first = sum(weight[r.file] for r in docs)
+    cpu = (cpu_per_doc + second_cpu + after_first * BEAM_CPU_PER_DOCUMENT_S + fixed["run_cpu_s"]
+           + fixed["workers"] * fixed["worker_cpu_s"])
     return {"records": scale * sum(files[i].records for i in chosen),
-            "documents_after_first_pass": sum(weight[r.file] for r in docs),
+            "documents_after_first_pass": after_first,
             "dropped_by_dedup": dict(sorted(dropped.items())),
             "kept": sum(kept.values()),
             "kept_per_language": dict(sorted(kept.items())),
@@ -198,7 +208,7 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     from transforms.parquet_writers import UNDETERMINED
     from transforms.read import read_file
     from transforms.keep_or_drop import Drop, bind_steps, run_steps
-    from transforms.process_files import work_schema
+    from transforms.process_files import BATCH_ROWS, work_schema
 
     per_file, global_steps = split_steps(build_steps(config))
     dedup, later = split_global(global_steps)
@@ -232,34 +242,61 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     taken: list[set] = []  # per sampled file: the ordinals already through the chain
     records: list[Record] = []
 
-    def first_pass(fi: int, verdict) -> None:
-        r = Record(fi)
-        records.append(r)
-        if isinstance(verdict, Drop):
+    def first_pass(fi: int, verdicts: list) -> None:
+        """A file's newly sampled records through the chain as the run takes them: in chunks of
+        :data:`~transforms.process_files.BATCH_ROWS`, each step over the whole chunk, then the key
+        records and the work file's Parquet; the later steps in their batches. A chunk's CPU is
+        shared evenly by its documents: they weigh the same (one file).
+
+        After each chunk what the sample holds is frozen out of Python's garbage collector: a run's
+        workers stream their documents, but this process keeps every sampled one, and full
+        collections over them charged the chunks 21% more CPU on the peer kit (67.5 s against
+        55.9 s with collection off, every record sampled)."""
+        for start in range(0, len(verdicts), BATCH_ROWS):
+            chunk_pass(fi, verdicts[start:start + BATCH_ROWS])
+            gc.collect()  # the chunk's garbage; then what the sample keeps is left out of collections
+            gc.freeze()
+
+    def chunk_pass(fi: int, part: list) -> None:
+        chunk = [Record(fi) for _ in part]
+        records.extend(chunk)
+        todo = [(r, v) for r, v in zip(chunk, part) if not isinstance(v, Drop)]
+        if not todo:
             return
         t0 = time.process_time()
-        doc, _, reason = run_steps([verdict], first_chain, count)[0]
-        if reason is None:
-            keys = keyer.keys([doc])[0]
-            row = to_row(doc, work)
-            row.update(keys)
-            _parquet_bytes([row], work, row_group_rows)  # the work file's row: its CPU counts
-            r.lang, r.keys, r.doc = doc.lang or "", keys, doc
+        passed = []
+        for (r, _), (doc, _, reason) in zip(todo, run_steps([v for _, v in todo], first_chain, count)):
+            if reason is None:
+                r.doc = doc
+                passed.append(r)
+        keys = keyer.keys([r.doc for r in passed])
+        rows = [{**to_row(r.doc, work), **k} for r, k in zip(passed, keys)]
+        if rows:
+            _parquet_bytes(rows, work, row_group_rows)  # the work file's rows: their CPU counts
+        for r, k, row in zip(passed, keys, rows):
             record = {c: row.get(c) for c in (*DOC_COLUMNS, *key_columns)}
-            r.shuffle_bytes = len(coder.encode(record)) + len(keys.get("k_shingles") or b"")
-        r.cpu = time.process_time() - t0
-        if r.lang is None:
+            r.shuffle_bytes = len(coder.encode(record)) + len(k.get("k_shingles") or b"")
+            r.lang, r.keys = r.doc.lang or "", k
+        shared = (time.process_time() - t0) / len(todo)
+        for r, _ in todo:
+            r.cpu = shared
+        if not passed:
             return
         t0 = time.process_time()
-        doc, _, reason = run_steps([r.doc], later_chain, count)[0]
-        if reason is None:
-            r.out_lang = doc.lang if doc.lang in languages else UNDETERMINED
-            r.out_row = to_row(doc, schema)
-        r.out_cpu = time.process_time() - t0
+        outcomes = run_steps([r.doc for r in passed], later_chain, count)
+        later_cpu = (time.process_time() - t0) / len(passed)
+        for r, (doc, _, reason) in zip(passed, outcomes):
+            r.out_cpu = later_cpu
+            if reason is None:
+                r.out_lang = doc.lang if doc.lang in languages else UNDETERMINED
+                r.out_row = to_row(doc, schema)
 
     def sample(index: int, per_file: int) -> None:
         path = files[index]
         fi = next((i for i, f in enumerate(sampled_files) if f.path == path), None)
+        if fi is not None and len(taken[fi]) >= (min(per_file, sampled_files[fi].records) if per_file
+                                                 else sampled_files[fi].records):
+            return  # this round takes nothing new from it
         t0 = time.process_time()
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
             total, picked = bottom_k(read_file(stream, path, config["read"]["max_record_bytes"]), per_file,
@@ -268,24 +305,26 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
             fi = len(sampled_files)
             sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0, 0))
             taken.append(set())
-        for ordinal, verdict in picked:
-            if ordinal not in taken[fi]:
-                taken[fi].add(ordinal)
-                first_pass(fi, verdict)
+        fresh = [verdict for ordinal, verdict in picked if ordinal not in taken[fi]]
+        taken[fi].update(ordinal for ordinal, _ in picked)
+        first_pass(fi, fresh)
         sampled_files[fi].sampled = len(taken[fi])
 
     chosen = min(n_files, len(files)) if n_files else len(files)
     per_file, rounds = n_records, []
-    while True:
-        for index in order[:chosen]:
-            sample(index, per_file)
-        shares = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["unseen_share"]
-        rounds.append({"files": chosen, "records": len(records), "unseen_share": shares})
-        step = next_round(per_file, chosen, len(files), [f.records for f in sampled_files], shares, unseen,
-                          max_records)
-        if step is None:
-            break
-        per_file, chosen = step
+    try:
+        while True:
+            for index in order[:chosen]:
+                sample(index, per_file)
+            shares = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["unseen_share"]
+            rounds.append({"files": chosen, "records": len(records), "unseen_share": shares})
+            step = next_round(per_file, chosen, len(files), [f.records for f in sampled_files], shares, unseen,
+                              max_records)
+            if step is None:
+                break
+            per_file, chosen = step
+    finally:
+        gc.unfreeze()
     kept_once = {id(r) for r in survivors([r for r in records if r.lang is not None], dedup_settings)}
     # The kept documents per language (before bytes are known), for the rows a shard will hold.
     kept = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["kept_per_language"]

@@ -1,6 +1,5 @@
 """Sampling statistics for ``skypile curate --estimate`` (:mod:`pipelines.estimate`): a nested
-seeded sample, Chao & Lin's richness estimator with Chiu et al.'s iChao1 term, and a delete-a-group
-jackknife. Pure functions."""
+seeded sample, Chao & Lin's richness estimator, and a delete-a-group jackknife. Pure functions."""
 from __future__ import annotations
 
 import heapq
@@ -35,19 +34,6 @@ def chao_lin(sizes: list[int], q: float) -> float:
     f1, f2 = f.get(1, 0), f.get(2, 0)
     denom = (n / (n - 1) if n > 1 else 1.0) * 2 * f2 + q / (1 - q) * f1
     return seen + (f1 * f1 / denom if denom else 0.0)
-
-
-def ichao_lin(sizes: list[int], q: float) -> float:
-    """:func:`chao_lin` plus the iChao1 term of Chiu, Wang, Walther & Chao (Biometrics 70:671-682,
-    2014), ``f3/(4 f4) * max(f1 - f2 f3/(2 f4), 0)``: Chao1-type bounds only use f1 and f2 and stay
-    below the truth when many groups are unseen; the term uses f3 and f4 to recover part of that.
-    Left out when f4 = 0 (no f4 to scale it) and at ``q = 1`` (nothing unseen: the observed count)."""
-    base = chao_lin(sizes, q)
-    f = Counter(sizes)
-    f1, f2, f3, f4 = (f.get(k, 0) for k in (1, 2, 3, 4))
-    if q >= 1 or not f4:
-        return base
-    return base + f3 / (4 * f4) * max(f1 - f2 * f3 / (2 * f4), 0.0)
 
 
 def jackknife(estimate, units: list, labels: list[int], sampled_fraction: float) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.estimate import Record, SampledFile, figures, next_round, records_per_file, rows_per_shard
+from pipelines.estimate import BEAM_CPU_PER_DOCUMENT_S, Record, SampledFile, figures, next_round, records_per_file, rows_per_shard
 from pipelines.sampling_stats import bottom_k, chao_lin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +175,8 @@ def test_dedup_is_estimated_once_over_the_chained_groups():
     assert every["kept"] == 5
     assert every["dropped_by_dedup"] == {"exact_dedup": 2, "record_dedup": 0, "url_dedup": 1}
     assert every["unseen_share"] == {"en": 0.0}
+    # no per-document CPU sampled here: what is left is Beam's work between the steps, per document
+    assert every["cpu_hours"] * 3600 == pytest.approx(8 * BEAM_CPU_PER_DOCUMENT_S)
     half = _chained_sample(16)  # q = 1/2; chained group sizes 3, 2, 1, 1, 1 (f1..f4 = 3, 1, 1, 0)
     kept = 5 + 9 / (8 / 7 * 2 * 1 + 1 * 3)  # = 248/37; per step, compounded, it would differ
     assert half["kept"] == pytest.approx(kept)
