@@ -17,9 +17,11 @@ sample has not seen (the estimator's part, ``f0`` below, not the sample's), the 
 records taken from each file, and once whole files are taken, the files; a round that would pass
 ``--estimate-max-records`` (:data:`MAX_RECORDS`) is not taken, and the output says the target was not
 met. The hash order makes each round's sample hold the last one's, so no record is processed twice.
-On dev kits (peerbench make_warc.py --seed 7, 11, 13; 12 seeds each, the kit and its 10x copy) the
-first round's 1,600 records missed kept Chinese documents by up to 39%; with the rounds no figure
-missed by more than 14% (bench/README.md, "Estimate before the run").
+On dev kits (peerbench make_warc.py --seed 7, 11, 13, each also as its 10x copy; 12 seeds each;
+bench/estimate_replay.py) the first round alone missed kept documents by up to 22% and kept Chinese
+documents by up to 40%; with the rounds no kept figure missed by more than 8.2%, drawing 3,200-4,804
+records of the 4,804 (a kit) and 6,400-12,800 of the 48,040 (its 10x copy): bench/README.md,
+"Estimate in rounds".
 
 Totals are ratio estimates over the input bytes: a sampled file's figures scaled by its records
 over its sampled records, and the sampled files' total scaled by all files' bytes over theirs; with
