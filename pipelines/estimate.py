@@ -122,8 +122,7 @@ class SampledFile:
     path: str
     size: int
     records: int
-    read_cpu: float
-    sampled: int
+    read_cpu: float  # CPU seconds of its first (whole) read
 
 
 def rows_per_shard(kept: float, files: int) -> int:
@@ -305,12 +304,11 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
                                      lambda ordinal: _priority(seed, path, ordinal))
         if fi is None:  # the file's first read: the run's cost of reading it
             fi = len(sampled_files)
-            sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0, 0))
+            sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0))
             taken.append(set())
         fresh = [verdict for ordinal, verdict in picked if ordinal not in taken[fi]]
         taken[fi].update(ordinal for ordinal, _ in picked)
         first_pass(fi, fresh)
-        sampled_files[fi].sampled = len(taken[fi])
 
     chosen = min(n_files, len(files)) if n_files else len(files)
     per_file, rounds = n_records, []

@@ -164,7 +164,7 @@ def _chained_sample(records_in_file):
     records = [Record(0, lang="en", out_lang="en", doc=SimpleNamespace(id=f"d{i}"),
                       keys={"k_content": f"c{i}", "k_url_hash": urls.get(i, f"u{i}x"), "k_text_hash": texts.get(i, f"t{i}x")})
                for i in range(1, 9)]
-    files = [SampledFile("f", 1000, records_in_file, 0.0, len(records))]
+    files = [SampledFile("f", 1000, records_in_file, 0.0)]
     dedup = [("record_dedup", {}), ("url_dedup", {}), ("exact_dedup", {})]
     fixed = {"run_cpu_s": 0.0, "worker_cpu_s": 0.0, "workers": 1, "shard_bytes": 0.0}
     return figures(files, records, 1000, 1, dedup, fixed)
