@@ -3,8 +3,9 @@ against the rounds (``--estimate-unseen``), kept documents per language over see
 
 Every record of a dev kit goes through the estimate's first pass once (``sample_run`` with every file
 and record sampled; its records are taken where it hands them to ``figures``). The replay then draws
-each seed's sample as the command does (:func:`pipelines.estimate.file_order`, the records with the
-smallest :func:`pipelines.estimate._priority` in each file, :func:`pipelines.estimate.next_round`)
+each seed's sample as the command does (:func:`pipelines.estimate_sample.file_order`, the records
+with the smallest :func:`pipelines.estimate_sample._priority` in each file,
+:func:`pipelines.estimate.next_round`)
 and computes the kept documents with :func:`pipelines.estimate.figures`; the truth is ``figures`` on
 every record (the run's own counts: bench/README.md). ``--copies 10`` replays the kit's 10x copy
 (bench/make_10x.py) without extracting it again: copy ``c`` of a record is the record under a new id,
@@ -31,7 +32,8 @@ from collections import Counter, defaultdict
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import pipelines.estimate as E  # noqa: E402
-from pipelines.estimate import NO_FIXED, figures, file_order, next_round, records_per_file  # noqa: E402
+from pipelines.estimate import NO_FIXED, figures, next_round, records_per_file  # noqa: E402
+from pipelines.estimate_sample import _priority, file_order  # noqa: E402
 
 
 def capture(files: list[str], cache: str):
@@ -98,7 +100,7 @@ def draw(population, seed: int, unseen: float, n_files: int = 16, max_records: i
                 sampled.append(files[index])
             fi, ordinals = taken[index]
             path, members = files[index].path, by_file[index]
-            best = sorted(range(len(members)), key=lambda i: E._priority(seed, path, i))  # noqa: SLF001
+            best = sorted(range(len(members)), key=lambda i: _priority(seed, path, i))
             for i in best[:per_file] if per_file else best:
                 if i not in ordinals:
                     ordinals.add(i)

@@ -4,11 +4,11 @@ The sample: a seeded order of the input files, of which the first ``--estimate-f
 when there are fewer) are read whole (reading is about 1% of a document's cost) to count their
 records exactly; from each, the ``--estimate-records`` records (0: every record; by default
 :data:`SAMPLE_RECORDS` in all, at least :data:`MIN_FILE_RECORDS` a file) whose seeded hash
-(:func:`_priority`) is smallest. The sampled records go through the run's own step objects
-(:func:`transforms.keep_or_drop.run_steps`): the per-file chain and the key records, the dedup steps
-simulated on the sample's key records (below), the later per-document steps, and the output rows,
-encoded to Parquet in memory. Process CPU time is measured around each document's work. Nothing is
-written and no Beam job is launched.
+is smallest (:mod:`pipelines.estimate_sample`). The sampled records go through
+the run's own step objects (:func:`transforms.keep_or_drop.run_steps`): the per-file chain and the
+key records, the dedup steps simulated on the sample's key records (below), the later per-document
+steps, and the output rows, encoded to Parquet in memory. Process CPU time is measured around each
+chunk's work, as the run does it. Nothing is written and no Beam job is launched.
 
 Rounds: dedup is what a small sample gets wrong (below), so the sample grows until it has seen most
 of what it reports. While a language holding :data:`MATERIAL_SHARE` of the kept documents has more
@@ -44,19 +44,16 @@ through the input like any record, and does not see copies in an earlier corpus
 """
 from __future__ import annotations
 
-import dataclasses
 import gc
-import hashlib
-import io
 import json
 import math
-import random
 import time
 from collections import Counter, defaultdict
 from typing import Any
 
 from pipelines.estimate_dedup import by_language, run_chain, survivors
-from pipelines.sampling_stats import bottom_k, chao_lin, jackknife
+from pipelines.estimate_sample import Record, SampledFile, Sampler, _parquet_bytes
+from pipelines.sampling_stats import chao_lin, jackknife
 
 # vCPUs of common Compute Engine machine types (cloud.google.com/compute/docs/general-purpose-machines).
 MACHINE_VCPUS = {
@@ -99,30 +96,6 @@ LIMITS = ("dedup: group counts estimated from the sample's within-sample copies 
           f"{BEAM_CPU_PER_DOCUMENT_S * 1000:.1f} ms a document after the per-file chain for Beam's work between "
           "the steps (measured once on a dev kit on a 2-vCPU machine, not on this one)",
           "worker_hours: CPU-hours over the machine's vCPUs, at full use of every vCPU")
-
-
-@dataclasses.dataclass
-class Record:
-    """One sampled record and what the run would do with it."""
-
-    file: int  # index among the chosen files
-    cpu: float = 0.0  # process CPU seconds of its first-pass work
-    lang: str | None = None  # after the per-file chain; None: dropped there
-    keys: dict | None = None
-    doc: Any = None
-    out_lang: str | None = None  # output language when kept to the end
-    out_bytes: float = 0.0
-    out_cpu: float = 0.0
-    out_row: dict | None = None  # its output row when kept to the end
-    shuffle_bytes: int = 0
-
-
-@dataclasses.dataclass
-class SampledFile:
-    path: str
-    size: int
-    records: int
-    read_cpu: float  # CPU seconds of its first (whole) read
 
 
 def rows_per_shard(kept: float, files: int) -> int:
@@ -192,139 +165,33 @@ def unseen_shares(groups: dict[str, tuple[float, int]]) -> dict[str, float]:
 def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records: int, seed: int,
                machine: str, workers: int, started_cpu: float, unseen: float = UNSEEN_SHARE,
                max_records: int = MAX_RECORDS) -> dict[str, Any]:
-    """Sample ``files`` in rounds, run the chain of ``config`` on the sample, return the estimate.
+    """Sample ``files`` in rounds (:class:`~pipelines.estimate_sample.Sampler`), run the chain of
+    ``config`` on the sample, return the estimate.
 
     Round one: ``n_records`` records (0: all) from each of ``n_files`` files (0: all). While a
     language holding :data:`MATERIAL_SHARE` of the kept documents has more than ``unseen`` of them
     in groups the sample has not seen, the next round doubles the records a file (once whole
     files are sampled, the files), unless that would pass ``max_records``."""
-    from apache_beam import coders
-    from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
-
-    from pipelines.chain_layout import keyer_of, output_languages, split_global, split_steps
-    from pipelines.step_registry import build_steps
-    from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS
-    from transforms.document import parquet_schema, to_row
-    from transforms.parquet_writers import UNDETERMINED
-    from transforms.read import read_file
-    from transforms.keep_or_drop import Drop, bind_steps, run_steps
-    from transforms.process_files import BATCH_ROWS, work_schema
-
-    per_file, global_steps = split_steps(build_steps(config))
-    dedup, later = split_global(global_steps)
-    first_chain = [(t.step, None) for _, t in per_file]
-    later_chain = [(t.step, getattr(t, "batch_size", None) or None) for _, t in later]
-    columns: dict = {}
-    for _, t in per_file + dedup + later:
-        columns.update(getattr(t, "columns", {}) or {})
-    keyer = keyer_of(dedup)
-    counts: Counter = Counter()
-
-    def count(namespace, name, n=1):
-        counts[namespace, name] += n
-
-    t0 = time.process_time()
-    bind_steps(first_chain + later_chain, count)
-    for step, _ in first_chain + later_chain:
-        step.setup()
-    keyer.setup()
-    setup_cpu = time.process_time() - t0
-    languages = output_languages(config)
-    schema, work = parquet_schema(columns), work_schema(columns)
-    row_group_rows = config["output"]["row_group_rows"]
-    coder = coders.registry.get_coder(dict)
-    key_columns = [c for c in KEY_COLUMNS if c not in ("k_signature", "k_shingles")]
-    dedup_settings = [("record_dedup", {})] + [(n, getattr(t, "settings", None) or _threshold(t)) for n, t in dedup]
-
-    sizes = [FileSystems.match([f])[0].metadata_list[0].size_in_bytes for f in files]
-    order = file_order(seed, len(files))
-    sampled_files: list[SampledFile] = []  # Record.file indexes this list
-    taken: list[set] = []  # per sampled file: the ordinals already through the chain
-    records: list[Record] = []
-
-    def first_pass(fi: int, verdicts: list) -> None:
-        """A file's newly sampled records through the chain as the run takes them: in chunks of
-        :data:`~transforms.process_files.BATCH_ROWS`, each step over the whole chunk, then the key
-        records and the work file's Parquet; the later steps in their batches. A chunk's CPU is
-        shared evenly by its documents: they weigh the same (one file).
-
-        After each chunk what the sample holds is frozen out of Python's garbage collector: a run's
-        workers stream their documents, but this process keeps every sampled one, and full
-        collections over them charged the chunks 21% more CPU on the peer kit (67.5 s against
-        55.9 s with collection off, every record sampled)."""
-        for start in range(0, len(verdicts), BATCH_ROWS):
-            chunk_pass(fi, verdicts[start:start + BATCH_ROWS])
-            gc.collect()  # the chunk's garbage; then what the sample keeps is left out of collections
-            gc.freeze()
-
-    def chunk_pass(fi: int, part: list) -> None:
-        chunk = [Record(fi) for _ in part]
-        records.extend(chunk)
-        todo = [(r, v) for r, v in zip(chunk, part) if not isinstance(v, Drop)]
-        if not todo:
-            return
-        t0 = time.process_time()
-        passed = []
-        for (r, _), (doc, _, reason) in zip(todo, run_steps([v for _, v in todo], first_chain, count)):
-            if reason is None:
-                r.doc = doc
-                passed.append(r)
-        keys = keyer.keys([r.doc for r in passed])
-        rows = [{**to_row(r.doc, work), **k} for r, k in zip(passed, keys)]
-        if rows:
-            _parquet_bytes(rows, work, row_group_rows)  # the work file's rows: their CPU counts
-        for r, k, row in zip(passed, keys, rows):
-            record = {c: row.get(c) for c in (*DOC_COLUMNS, *key_columns)}
-            r.shuffle_bytes = len(coder.encode(record)) + len(k.get("k_shingles") or b"")
-            r.lang, r.keys = r.doc.lang or "", k
-        shared = (time.process_time() - t0) / len(todo)
-        for r, _ in todo:
-            r.cpu = shared
-        if not passed:
-            return
-        t0 = time.process_time()
-        outcomes = run_steps([r.doc for r in passed], later_chain, count)
-        later_cpu = (time.process_time() - t0) / len(passed)
-        for r, (doc, _, reason) in zip(passed, outcomes):
-            r.out_cpu = later_cpu
-            if reason is None:
-                r.out_lang = doc.lang if doc.lang in languages else UNDETERMINED
-                r.out_row = to_row(doc, schema)
-
-    def sample(index: int, per_file: int) -> None:
-        path = files[index]
-        fi = next((i for i, f in enumerate(sampled_files) if f.path == path), None)
-        if fi is not None and len(taken[fi]) >= (min(per_file, sampled_files[fi].records) if per_file
-                                                 else sampled_files[fi].records):
-            return  # this round takes nothing new from it
-        t0 = time.process_time()
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-            total, picked = bottom_k(read_file(stream, path, config["read"]["max_record_bytes"]), per_file,
-                                     lambda ordinal: _priority(seed, path, ordinal))
-        if fi is None:  # the file's first read: the run's cost of reading it
-            fi = len(sampled_files)
-            sampled_files.append(SampledFile(path, sizes[index], total, time.process_time() - t0))
-            taken.append(set())
-        fresh = [verdict for ordinal, verdict in picked if ordinal not in taken[fi]]
-        taken[fi].update(ordinal for ordinal, _ in picked)
-        first_pass(fi, fresh)
-
+    sampler = Sampler(files, config, seed)
+    rounds, per_file = [], n_records
     chosen = min(n_files, len(files)) if n_files else len(files)
-    per_file, rounds = n_records, []
     try:
         while True:
-            for index in order[:chosen]:
-                sample(index, per_file)
-            shares = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["unseen_share"]
-            rounds.append({"files": chosen, "records": len(records), "unseen_share": shares})
-            step = next_round(per_file, chosen, len(files), [f.records for f in sampled_files], shares, unseen,
+            for index in sampler.order[:chosen]:
+                sampler.take(index, per_file)
+            shares = figures(sampler.files, sampler.records, sum(sampler.sizes), len(files), sampler.dedup_settings,
+                             NO_FIXED)["unseen_share"]
+            rounds.append({"files": chosen, "records": len(sampler.records), "unseen_share": shares})
+            step = next_round(per_file, chosen, len(files), [f.records for f in sampler.files], shares, unseen,
                               max_records)
             if step is None:
                 break
             per_file, chosen = step
     finally:
-        gc.unfreeze()
+        gc.unfreeze()  # the sample was frozen out of collection while it was timed (Sampler.take)
+    records, sampled_files, dedup_settings = sampler.records, sampler.files, sampler.dedup_settings
+    schema, row_group_rows, setup_cpu = sampler.schema, sampler.row_group_rows, sampler.setup_cpu
+    sizes = sampler.sizes
     kept_once = {id(r) for r in survivors([r for r in records if r.lang is not None], dedup_settings)}
     # The kept documents per language (before bytes are known), for the rows a shard will hold.
     kept = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["kept_per_language"]
@@ -387,11 +254,6 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
             "machine": {"type": machine, "vcpus": vcpus}, "limits": list(LIMITS)}
 
 
-def file_order(seed: int, n: int) -> list[int]:
-    """The order in which the input files join the sample."""
-    return random.Random(seed).sample(range(n), n)
-
-
 def next_round(per_file: int, chosen: int, n_files: int, file_records: list[int], shares: dict[str, float],
                unseen: float, max_records: int) -> tuple[int, int] | None:
     """After a round of ``per_file`` records (0: all) from each of ``chosen`` files (holding
@@ -406,29 +268,6 @@ def next_round(per_file: int, chosen: int, n_files: int, file_records: list[int]
     else:
         step, grow = (2 * per_file, chosen), sum(min(n, 2 * per_file) - min(n, per_file) for n in file_records)
     return step if taken + grow <= max_records else None
-
-
-def _priority(seed: int, path: str, ordinal: int) -> int:
-    """A record's place in the sampling order: a seeded hash, so every round's sample holds the last."""
-    return int.from_bytes(hashlib.blake2b(f"{seed}\0{path}\0{ordinal}".encode(), digest_size=8).digest(), "big")
-
-
-def _threshold(transform) -> dict:
-    return {"threshold": getattr(transform, "threshold", 0.0)}
-
-
-def _parquet_bytes(rows: list[dict], schema, row_group_rows: int, footer: bool = False):
-    """Bytes of ``rows`` as a zstd Parquet file (as transforms/parquet_writers.py writes shards); with
-    ``footer``, ``(bytes, footer bytes)``: the part every shard pays once."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), sink, compression="zstd", row_group_size=row_group_rows)
-    if not footer:
-        return sink.tell()
-    sink.seek(0)
-    return sink.getbuffer().nbytes, pq.ParquetFile(sink).metadata.serialized_size + 12
 
 
 def _intervals(point, half):
