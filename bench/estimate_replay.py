@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import pipelines.estimate as E  # noqa: E402
 from pipelines.estimate import NO_FIXED, figures, next_round, records_per_file  # noqa: E402
+from pipelines.estimate_dedup import by_language, run_chain  # noqa: E402
 from pipelines.estimate_sample import _priority, file_order  # noqa: E402
 
 
@@ -129,6 +130,9 @@ def main() -> None:
     truth = figures(files_, records, total_bytes, len(files_), dedup, NO_FIXED)
     truth = {"kept": truth["kept"], **truth["kept_per_language"]}
     print(f"{args.input} x{args.copies}: truth " + ", ".join(f"{k} {v:,.0f}" for k, v in truth.items()))
+    for lang, docs in by_language([r for r in records if r.lang is not None]).items():
+        alive, size, _ = run_chain(docs, dedup)  # every record: the run's own dedup groups
+        print(f"{lang} groups by documents in them: {dict(sorted(Counter(size[id(r)] for r in alive).items()))}")
     print("| sample | records drawn | " + " | ".join(f"{k}: mean, worst ratio" for k in truth) + " |")
     print("|---|---|" + "---|" * len(truth))
     for label, unseen in (("first round only", 1.0), (f"rounds, unseen <= {args.unseen:g}", args.unseen)):

@@ -179,8 +179,9 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
         while True:
             for index in sampler.order[:chosen]:
                 sampler.take(index, per_file)
-            shares = figures(sampler.files, sampler.records, sum(sampler.sizes), len(files), sampler.dedup_settings,
-                             NO_FIXED)["unseen_share"]
+            last = figures(sampler.files, sampler.records, sum(sampler.sizes), len(files), sampler.dedup_settings,
+                           NO_FIXED)
+            shares = last["unseen_share"]
             rounds.append({"files": chosen, "records": len(sampler.records), "unseen_share": shares})
             step = next_round(per_file, chosen, len(files), [f.records for f in sampler.files], shares, unseen,
                               max_records)
@@ -193,8 +194,7 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     schema, row_group_rows, setup_cpu = sampler.schema, sampler.row_group_rows, sampler.setup_cpu
     sizes = sampler.sizes
     kept_once = {id(r) for r in survivors([r for r in records if r.lang is not None], dedup_settings)}
-    # The kept documents per language (before bytes are known), for the rows a shard will hold.
-    kept = figures(sampled_files, records, sum(sizes), len(files), dedup_settings, NO_FIXED)["kept_per_language"]
+    kept = last["kept_per_language"]  # the last round's (bytes not yet known): for the rows a shard holds
     out_rows: dict[str, list] = defaultdict(list)
     for r in records:
         if r.out_lang is not None:
@@ -236,7 +236,6 @@ def sample_run(files: list[str], config: dict[str, Any], n_files: int, n_records
     point = estimate(records)
     fraction = len(sampled_files) / len(files) if not all_files else len(records) / max(1, point["records"])
     half = jackknife(estimate, records, labels, fraction)
-    half.pop("unseen_share", None)
     vcpus = MACHINE_VCPUS[machine]
     point["worker_hours"] = point["cpu_hours"] / vcpus
     if half:

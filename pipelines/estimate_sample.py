@@ -9,9 +9,9 @@ over the whole chunk, then the key records and the work file's Parquet, then the
 batches. A chunk's CPU is shared evenly by its documents: they weigh the same (one file).
 
 After each chunk what the sample holds is frozen out of Python's garbage collector: a run's workers
-stream their documents, but this process keeps every sampled one, and full collections over them
-charged the chunks 21% more CPU on the peer kit (67.5 s against 55.9 s with collection off, every
-record sampled; bench/README.md, "Estimate in rounds").
+stream their documents, but this process keeps every sampled one, and collections over them charged
+the timed chunks (the kit, every record sampled: 54.9 CPU s against 51.5 frozen and 50.0 for the
+run's own pass; bench/estimate_cpu.py, bench/README.md "Estimate in rounds").
 """
 from __future__ import annotations
 
@@ -24,7 +24,19 @@ import time
 from collections import Counter
 from typing import Any
 
+from apache_beam import coders
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from pipelines.chain_layout import keyer_of, output_languages, split_global, split_steps
 from pipelines.sampling_stats import bottom_k
+from pipelines.step_registry import build_steps
+from transforms.dedup.keys import DOC_COLUMNS, KEY_COLUMNS
+from transforms.document import parquet_schema, to_row
+from transforms.keep_or_drop import Drop, bind_steps, run_steps
+from transforms.parquet_writers import UNDETERMINED
+from transforms.process_files import BATCH_ROWS, work_schema
+from transforms.read import read_file
 
 
 @dataclasses.dataclass
@@ -83,16 +95,6 @@ class Sampler:
     """The chain of ``config`` set up once, and the records sampled from ``files`` so far."""
 
     def __init__(self, files: list[str], config: dict[str, Any], seed: int):
-        from apache_beam import coders
-        from apache_beam.io.filesystems import FileSystems
-
-        from pipelines.chain_layout import keyer_of, output_languages, split_global, split_steps
-        from pipelines.step_registry import build_steps
-        from transforms.dedup.keys import KEY_COLUMNS
-        from transforms.document import parquet_schema
-        from transforms.keep_or_drop import bind_steps
-        from transforms.process_files import work_schema
-
         per_file, global_steps = split_steps(build_steps(config))
         dedup, later = split_global(global_steps)
         self.first_chain = [(t.step, None) for _, t in per_file]
@@ -120,6 +122,7 @@ class Sampler:
         self.sizes = [FileSystems.match([f])[0].metadata_list[0].size_in_bytes for f in files]
         self.order = file_order(seed, len(files))
         self.files: list[SampledFile] = []  # Record.file indexes this list
+        self.file_of: dict[int, int] = {}  # input index -> its place in self.files
         self.taken: list[set] = []  # per sampled file: the ordinals already through the chain
         self.records: list[Record] = []
 
@@ -129,13 +132,8 @@ class Sampler:
     def take(self, index: int, per_file: int) -> None:
         """The ``per_file`` records (0: all) of input ``index`` with the smallest hash, those not yet
         taken through the chain. The file's first read is timed: the run's cost of reading it."""
-        from apache_beam.io.filesystem import CompressionTypes
-        from apache_beam.io.filesystems import FileSystems
-
-        from transforms.read import read_file
-
         path = self.paths[index]
-        fi = next((i for i, f in enumerate(self.files) if f.path == path), None)
+        fi = self.file_of.get(index)
         if fi is not None and len(self.taken[fi]) >= (min(per_file, self.files[fi].records) if per_file
                                                       else self.files[fi].records):
             return  # this round takes nothing new from it
@@ -144,24 +142,17 @@ class Sampler:
             total, picked = bottom_k(read_file(stream, path, self.max_record_bytes), per_file,
                                      lambda ordinal: _priority(self.seed, path, ordinal))
         if fi is None:
-            fi = len(self.files)
+            fi = self.file_of[index] = len(self.files)
             self.files.append(SampledFile(path, self.sizes[index], total, time.process_time() - t0))
             self.taken.append(set())
         fresh = [verdict for ordinal, verdict in picked if ordinal not in self.taken[fi]]
         self.taken[fi].update(ordinal for ordinal, _ in picked)
-        from transforms.process_files import BATCH_ROWS
-
         for start in range(0, len(fresh), BATCH_ROWS):
             self._chunk(fi, fresh[start:start + BATCH_ROWS])
             gc.collect()  # the chunk's garbage; then what the sample keeps is left out of collections
             gc.freeze()
 
     def _chunk(self, fi: int, part: list) -> None:
-        from transforms.dedup.keys import DOC_COLUMNS
-        from transforms.document import to_row
-        from transforms.keep_or_drop import Drop, run_steps
-        from transforms.parquet_writers import UNDETERMINED
-
         chunk = [Record(fi) for _ in part]
         self.records.extend(chunk)
         todo = [(r, v) for r, v in zip(chunk, part) if not isinstance(v, Drop)]
