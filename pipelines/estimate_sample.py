@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import os
 import io
 import random
 import time
@@ -68,9 +69,19 @@ def file_order(seed: int, n: int) -> list[int]:
     return random.Random(seed).sample(range(n), n)
 
 
-def _priority(seed: int, path: str, ordinal: int) -> int:
+def _priority(seed: int, name: str, ordinal: int) -> int:
     """A record's place in the sampling order: a seeded hash, so every round's sample holds the last."""
-    return int.from_bytes(hashlib.blake2b(f"{seed}\0{path}\0{ordinal}".encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(f"{seed}\0{name}\0{ordinal}".encode(), digest_size=8).digest(), "big")
+
+
+def sample_names(paths: list[str]) -> list[str]:
+    """Each input's name below the inputs' common folder, which :func:`_priority` hashes: the same
+    crawl and seed draw the same sample wherever the crawl lies (a clone elsewhere, a bucket)."""
+    if len(paths) == 1:
+        return [paths[0].rsplit("/", 1)[-1]]
+    common = os.path.commonprefix(paths)
+    cut = common.rfind("/") + 1
+    return [p[cut:] for p in paths]
 
 
 def _threshold(transform) -> dict:
@@ -118,7 +129,7 @@ class Sampler:
         self.key_columns = [c for c in KEY_COLUMNS if c not in ("k_signature", "k_shingles")]
         self.dedup_settings = [("record_dedup", {})] + [(n, getattr(t, "settings", None) or _threshold(t))
                                                         for n, t in dedup]
-        self.paths, self.seed = files, seed
+        self.paths, self.names, self.seed = files, sample_names(files), seed
         self.sizes = [FileSystems.match([f])[0].metadata_list[0].size_in_bytes for f in files]
         self.order = file_order(seed, len(files))
         self.files: list[SampledFile] = []  # Record.file indexes this list
@@ -140,7 +151,7 @@ class Sampler:
         t0 = time.process_time()
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
             total, picked = bottom_k(read_file(stream, path, self.max_record_bytes), per_file,
-                                     lambda ordinal: _priority(self.seed, path, ordinal))
+                                     lambda ordinal: _priority(self.seed, self.names[index], ordinal))
         if fi is None:
             fi = self.file_of[index] = len(self.files)
             self.files.append(SampledFile(path, self.sizes[index], total, time.process_time() - t0))

@@ -91,6 +91,35 @@ def test_a_smaller_sample_holds_the_run_in_its_intervals(warcs, real_run, tmp_pa
     assert not out.exists()
 
 
+def test_the_sample_does_not_depend_on_where_the_crawl_lies(warcs, tmp_path):
+    """The records drawn hash the files' names below their common folder, not their absolute paths:
+    a clone elsewhere (CI's checkout) draws the same sample and prints the same figures."""
+    import shutil
+
+    results = []
+    for folder in (tmp_path / "here", tmp_path / "somewhere" / "else"):
+        copies = []
+        for warc in warcs:
+            copy = folder / warc.parent.name / warc.name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copies.append(shutil.copyfile(warc, copy))
+        results.append(_estimate(copies, tmp_path / "never", "--estimate-files", 2, "--estimate-records", 15,
+                                 "--estimate-seed", 3, "--estimate-unseen", 1))
+    here, there = results
+    assert here["sample"]["records"] == there["sample"]["records"] == 30
+    for figure in ("records", "documents_after_first_pass", "kept_per_language", "dropped_by_dedup", "output_bytes"):
+        assert here["estimate"][figure] == there["estimate"][figure], figure
+    assert here["interval95"]["kept"] == there["interval95"]["kept"]
+
+
+def test_sample_names_are_the_paths_below_the_inputs_common_folder():
+    from pipelines.estimate_sample import sample_names
+
+    assert sample_names(["/a/crawl/x/1.warc.gz", "/a/crawl/y/1.warc.gz"]) == ["x/1.warc.gz", "y/1.warc.gz"]
+    assert sample_names(["/b/c/s-10.warc.gz", "/b/c/s-11.warc.gz"]) == ["s-10.warc.gz", "s-11.warc.gz"]
+    assert sample_names(["gs://bucket/crawl/part-1.jsonl"]) == ["part-1.jsonl"]
+
+
 def test_rounds_grow_a_nested_sample_until_the_unseen_target_or_the_cap(warcs, real_run, tmp_path):
     """Five records a file to start: the sample has seen too few of the kept documents' groups, so
     rounds double the records a file until at most 15% of each language's are unseen; a cap below
