@@ -4,7 +4,8 @@ against the rounds (``--estimate-unseen``), kept documents per language over see
 Every record of a dev kit goes through the estimate's first pass once (``sample_run`` with every file
 and record sampled; its records are taken where it hands them to ``figures``). The replay then draws
 each seed's sample as the command does (:func:`pipelines.estimate_sample.file_order`, the records
-with the smallest :func:`pipelines.estimate_sample._priority` in each file,
+with the smallest :func:`pipelines.estimate_sample._priority` of the file's
+:func:`~pipelines.estimate_sample.sample_names` name; copies named as make_10x.py names them),
 :func:`pipelines.estimate.next_round`)
 and computes the kept documents with :func:`pipelines.estimate.figures`; the truth is ``figures`` on
 every record (the run's own counts: bench/README.md). ``--copies 10`` replays the kit's 10x copy
@@ -34,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pipelines.estimate as E  # noqa: E402
 from pipelines.estimate import NO_FIXED, figures, next_round, records_per_file  # noqa: E402
 from pipelines.estimate_dedup import by_language, run_chain  # noqa: E402
-from pipelines.estimate_sample import _priority, file_order  # noqa: E402
+from pipelines.estimate_sample import _priority, file_order, sample_names  # noqa: E402
 
 
 def capture(files: list[str], cache: str):
@@ -70,7 +71,7 @@ def copies(kit, n: int):
     sampled, records, total_bytes, dedup = kit
     files, out = [], []
     for c in range(n):
-        files += [dataclasses.replace(f, path=f"{f.path}-c{c:02d}") for f in sampled]
+        files += [dataclasses.replace(f, path=f.path.replace(".warc.gz", f"-c{c:02d}.warc.gz")) for f in sampled]
         for r in records:
             r2 = copy.copy(r)
             r2.file = r.file + c * len(sampled)
@@ -90,7 +91,7 @@ def draw(population, seed: int, unseen: float, n_files: int = 16, max_records: i
     by_file = defaultdict(list)
     for r in records:
         by_file[r.file].append(r)  # in the file's order: the list index is the record's ordinal
-    order = file_order(seed, len(files))
+    order, names = file_order(seed, len(files)), sample_names([f.path for f in files])
     chosen = min(n_files, len(files))
     per_file = records_per_file(None, n_files, len(files))
     sampled, taken, sample = [], {}, []
@@ -100,8 +101,8 @@ def draw(population, seed: int, unseen: float, n_files: int = 16, max_records: i
                 taken[index] = (len(sampled), set())
                 sampled.append(files[index])
             fi, ordinals = taken[index]
-            path, members = files[index].path, by_file[index]
-            best = sorted(range(len(members)), key=lambda i: _priority(seed, path, i))
+            members = by_file[index]
+            best = sorted(range(len(members)), key=lambda i: _priority(seed, names[index], i))
             for i in best[:per_file] if per_file else best:
                 if i not in ordinals:
                     ordinals.add(i)
