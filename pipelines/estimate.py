@@ -18,8 +18,8 @@ records taken from each file, and once whole files are taken, the files; a round
 ``--estimate-max-records`` (:data:`MAX_RECORDS`) is not taken, and the output says the target was not
 met. The hash order makes each round's sample hold the last one's, so no record is processed twice.
 On dev kits (peerbench make_warc.py --seed 7, 11, 13, each also as its 10x copy; 12 seeds each;
-bench/estimate_replay.py) the first round alone missed kept documents by up to 22% and kept Chinese
-documents by up to 40%; with the rounds no kept figure missed by more than 8.2%, drawing 3,200-4,804
+bench/estimate_replay.py) the first round alone missed kept documents by up to 24% and kept Chinese
+documents by up to 45%; with the rounds no kept figure missed by more than 11.9%, drawing 3,200-4,804
 records of the 4,804 (a kit) and 6,400-12,800 of the 48,040 (its 10x copy): bench/README.md,
 "Estimate in rounds".
 
