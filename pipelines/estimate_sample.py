@@ -18,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import os
 import io
+import os
 import random
 import time
 from collections import Counter
@@ -76,11 +76,9 @@ def _priority(seed: int, name: str, ordinal: int) -> int:
 
 def sample_names(paths: list[str]) -> list[str]:
     """Each input's name below the inputs' common folder, which :func:`_priority` hashes: the same
-    crawl and seed draw the same sample wherever the crawl lies (a clone elsewhere, a bucket)."""
-    if len(paths) == 1:
-        return [paths[0].rsplit("/", 1)[-1]]
-    common = os.path.commonprefix(paths)
-    cut = common.rfind("/") + 1
+    crawl and seed draw the same sample wherever the crawl lies (a clone elsewhere, a bucket). One
+    input is its own common prefix: its name is the part after the last slash."""
+    cut = os.path.commonprefix(paths).rfind("/") + 1
     return [p[cut:] for p in paths]
 
 

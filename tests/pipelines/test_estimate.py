@@ -3,6 +3,7 @@ run's counts; with fewer its intervals hold them; it writes nothing; bad input i
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -94,8 +95,6 @@ def test_a_smaller_sample_holds_the_run_in_its_intervals(warcs, real_run, tmp_pa
 def test_the_sample_does_not_depend_on_where_the_crawl_lies(warcs, tmp_path):
     """The records drawn hash the files' names below their common folder, not their absolute paths:
     a clone elsewhere (CI's checkout) draws the same sample and prints the same figures."""
-    import shutil
-
     results = []
     for folder in (tmp_path / "here", tmp_path / "somewhere" / "else"):
         copies = []
